@@ -1,0 +1,195 @@
+"""Finding claims in a rendered article and telling which of them cite.
+
+Works on the ElementTree that Python-Markdown builds for the page, after
+citations are resolved, so a claim is exactly what the reader sees as a
+paragraph, a list item, a table row or a definition: the check and the page
+cannot disagree about where one claim ends and the next begins.
+
+What counts (documented in docs/editorial-policy.md and CONTRIBUTING.md):
+- every paragraph (also inside admonitions, block quotes and other containers),
+- every list item, at any depth (its own text, not its nested lists),
+- every body row of a table, every definition of a definition list.
+Not claims: headings, code, admonition titles, the reference list, and empty
+blocks (an image alone, raw HTML alone).
+A lead-in (ends with a colon and introduces a list) needs no citation of its
+own when every item of that list cites. A claim marked
+``<!-- uncited: reason -->`` is exempt and listed as an exemption.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+from xml.etree.ElementTree import Element
+
+CITATION_CLASS = "ekb-cite"
+REFERENCES_CLASS = "ekb-references"
+LISTS = ("ul", "ol")
+# Containers whose text is not an article claim.
+SKIPPED_CLASSES = {REFERENCES_CLASS, "admonition-title", "ekb-no-claims"}
+PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
+EXEMPTION = re.compile(r"<!--\s*uncited\s*:(.*?)-->", re.DOTALL)
+SNIPPET_WORDS = 8
+
+
+@dataclass
+class Claim:
+    """One claim as the reader sees it."""
+
+    kind: str
+    element: Element
+    text: str
+    cited: bool
+    exempt: str | None = None
+    lead_in_covered: bool = False
+
+    @property
+    def needs_citation(self) -> bool:
+        return not (self.cited or self.exempt is not None or self.lead_in_covered)
+
+    def snippet(self) -> str:
+        return snippet(self.text)
+
+
+def snippet(text: str, words: int = SNIPPET_WORDS) -> str:
+    """The first words of a claim, for messages.
+
+    >>> snippet("one two three four five six seven eight nine")
+    'one two three four five six seven eight…'
+    """
+    parts = text.split()
+    short = " ".join(parts[:words])
+    return short + ("…" if len(parts) > words else "")
+
+
+def _classes(el: Element) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _own_nodes(el: Element) -> Iterator[Element]:
+    """Descendants that belong to `el` itself, not to a nested list or table."""
+    for child in el:
+        if child.tag in LISTS or child.tag == "table":
+            continue
+        yield child
+        yield from _own_nodes(child)
+
+
+def own_text(el: Element, skip_citations: bool = False) -> str:
+    """The text of `el` without its nested lists and tables.
+
+    With `skip_citations`, citation numbers are left out too (for messages).
+    """
+    parts = [el.text or ""]
+    for child in el:
+        nested = child.tag in LISTS or child.tag == "table"
+        citation = skip_citations and CITATION_CLASS in _classes(child)
+        if not (nested or citation):
+            parts.append(own_text(child, skip_citations))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _cites(el: Element) -> bool:
+    return any(
+        n.tag == "sup" and CITATION_CLASS in _classes(n) for n in _own_nodes(el)
+    )
+
+
+def _exemption(text: str, stash: Callable[[int], str]) -> str | None:
+    for match in PLACEHOLDER.finditer(text):
+        found = EXEMPTION.search(stash(int(match.group(1))))
+        if found:
+            return found.group(1).strip()
+    return None
+
+
+# Python-Markdown's escape pattern leaves `\x02<ord>\x03` for `\x` until
+# the end of the conversion.
+ESCAPED = re.compile("\x02(\\d+)\x03")
+
+
+def _visible(text: str) -> str:
+    text = ESCAPED.sub(lambda m: chr(int(m.group(1))), PLACEHOLDER.sub(" ", text))
+    return " ".join(text.split())
+
+
+def find_claims(
+    root: Element,
+    stash: Callable[[int], str] = lambda _: "",
+    clean: Callable[[str], str] = lambda text: text,
+) -> list[Claim]:
+    """Every claim under `root`, in document order.
+
+    `stash` returns the raw HTML behind a placeholder (for exemption
+    comments); `clean` removes anything the caller added to the text (line
+    markers) before it is shown.
+    """
+    parents = {child: parent for parent in root.iter() for child in parent}
+    claims: list[Claim] = []
+    by_element: dict[Element, Claim] = {}
+
+    def skipped(el: Element) -> bool:
+        node: Element | None = el
+        while node is not None:
+            if _classes(node) & SKIPPED_CLASSES or node.tag in ("pre", "code", "thead"):
+                return True
+            node = parents.get(node)
+        return False
+
+    for el in root.iter():
+        kind = _kind(el, parents)
+        if kind is None or skipped(el):
+            continue
+        raw = own_text(el)
+        text = clean(_visible(own_text(el, skip_citations=True)))
+        if not text.strip():
+            continue
+        claim = Claim(kind, el, text, _cites(el), _exemption(raw, stash))
+        claims.append(claim)
+        by_element[el] = claim
+
+    # Lead-ins are decided from the inside out: a nested lead-in comes later
+    # in document order than the one that introduces it.
+    for claim in reversed(claims):
+        introduced = _introduced_list(claim.element, parents)
+        if introduced is not None and claim.text.rstrip().endswith(":"):
+            items = [by_element.get(li) for li in introduced if li.tag == "li"]
+            claim.lead_in_covered = bool(items) and all(
+                item is not None and not item.needs_citation for item in items
+            )
+    return claims
+
+
+def _kind(el: Element, parents: dict[Element, Element]) -> str | None:
+    if el.tag == "li":
+        return "list item"
+    if el.tag == "p":
+        parent = parents.get(el)
+        # A paragraph inside a list item or a cell is part of that claim.
+        if parent is not None and parent.tag in ("li", "td", "th", "dd"):
+            return None
+        return "paragraph"
+    if el.tag == "tr":
+        return "table row"
+    if el.tag == "dd":
+        return "definition"
+    return None
+
+
+def _introduced_list(el: Element, parents: dict[Element, Element]) -> Element | None:
+    """The list a lead-in introduces: its nested list, or the next block."""
+    if el.tag == "li":
+        for child in el:
+            if child.tag in LISTS:
+                return child
+        return None
+    parent = parents.get(el)
+    if parent is None:
+        return None
+    siblings = list(parent)
+    index = siblings.index(el)
+    if index + 1 < len(siblings) and siblings[index + 1].tag in LISTS:
+        return siblings[index + 1]
+    return None

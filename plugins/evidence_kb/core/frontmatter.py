@@ -1,0 +1,128 @@
+"""Front matter: split it off the way MkDocs does, load it safely, keep line numbers.
+
+MkDocs silently ignores front matter that is not valid YAML. We do not: any
+problem is a located error. Loading is YAML's safe subset with three more
+refusals: duplicate keys (YAML lets the last one win silently), anchors and
+aliases (the "billion laughs" expansion), and any tag that would construct
+an object.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+# The same pattern MkDocs uses (mkdocs.utils.meta.YAML_RE).
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+
+
+class FrontMatterError(ValueError):
+    """A problem in front matter, with the line in the file."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Document:
+    """A Markdown source split into front matter and body."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    # 1-based line of the file where the body starts.
+    body_line: int = 1
+    # Line of each top-level front matter key.
+    key_lines: dict[str, int] = field(default_factory=dict)
+    error: FrontMatterError | None = None
+    has_front_matter: bool = False
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and aliases."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "anchors and aliases are not allowed in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first at line {seen[key].line + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
+    """Load YAML strictly; return the data and the line of each top-level key.
+
+    >>> load_yaml("a: 1\\nb: [x]\\n", 2)
+    ({'a': 1, 'b': ['x']}, {'a': 2, 'b': 3})
+    """
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + (mark.line if mark else 0)
+        problem = error.problem or str(error)
+        if "could not determine a constructor" in problem:
+            problem = "tags that construct objects are not allowed in front matter" + (
+                f" ({problem.split('tag')[-1].strip()})" if "tag" in problem else ""
+            )
+        raise FrontMatterError(line, f"invalid YAML in front matter: {problem}") from None
+    except yaml.YAMLError as error:
+        raise FrontMatterError(first_line, f"invalid YAML in front matter: {error}") from None
+    except ValueError as error:
+        # e.g. a date like 2024-02-30, which YAML parses and Python refuses.
+        raise FrontMatterError(first_line, f"invalid value in front matter: {error}") from None
+    lines: dict[str, int] = {}
+    if node is not None and isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    return data, lines
+
+
+def split_document(text: str) -> Document:
+    """Split front matter from the body as MkDocs does, but never silently.
+
+    >>> doc = split_document("---\\ntitle: Q?\\n---\\n# Q?\\n")
+    >>> doc.meta, doc.body, doc.body_line
+    ({'title': 'Q?'}, '# Q?\\n', 4)
+    """
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return Document(body=text)
+    body_line = text.count("\n", 0, match.end()) + 1
+    doc = Document(body=text[match.end() :], body_line=body_line, has_front_matter=True)
+    try:
+        data, doc.key_lines = load_yaml(match.group(1), first_line=2)
+    except FrontMatterError as error:
+        doc.error = error
+        return doc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        doc.error = FrontMatterError(2, "front matter must be a mapping of `key: value` lines")
+        return doc
+    doc.meta = data
+    return doc

@@ -1,0 +1,260 @@
+"""The Python-Markdown extension: citations, the reference list, and claims.
+
+Everything page-level happens here, inside Python-Markdown, so any site
+generator that renders with Python-Markdown (MkDocs, ProperDocs, Zensical)
+can host it: the MkDocs plugin only creates one :class:`EvidenceExtension`
+with the bibliography it loaded once and reads each page's result.
+
+- An inline pattern turns `[@a; @b]` into a placeholder element. Inline
+  patterns never see code spans or code blocks, and `\\[@x]` is consumed by
+  the escape pattern first, so neither is a citation.
+- A tree processor then walks the page in document order (the inline pass
+  does not), numbers keys by first appearance, renders each group as
+  superscript links and appends the reference list.
+- A second tree processor finds the page's claims (see core/claims.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree as etree
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .core.bibliography import Bibliography
+from .core.citations import GROUP_PATTERN, CitationSyntaxError, Numbering, compress_ranges, parse_group
+from .core.claims import CITATION_CLASS, REFERENCES_CLASS, Claim, find_claims, own_text
+from .core.lines import parse_marker, strip_markers
+
+GROUP_ATTR = "data-ekb-group"
+
+
+@dataclass
+class CitationUse:
+    """One citation group as written: its keys and (in the check) its line."""
+
+    keys: list[str]
+    line: int | None = None
+
+
+@dataclass
+class PageResult:
+    """What one conversion found: numbering, unknown keys, claims."""
+
+    numbering: Numbering = field(default_factory=Numbering)
+    groups: list[CitationUse] = field(default_factory=list)
+    unknown: list[tuple[str, int | None]] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    claim_lines: dict[int, int | None] = field(default_factory=dict)
+
+    @property
+    def cited_keys(self) -> list[str]:
+        return self.numbering.order
+
+
+class _Reset(Preprocessor):
+    def __init__(self, md: Markdown, ext: "EvidenceExtension") -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.ext.result = PageResult()
+        return lines
+
+
+class CitationPattern(InlineProcessor):
+    """`[@key]` / `[@a; @b]` → a placeholder `<sup>` resolved after inlines."""
+
+    def __init__(self, ext: "EvidenceExtension") -> None:
+        super().__init__(GROUP_PATTERN)
+        self.ext = ext
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # type: ignore[override]
+        try:
+            keys = parse_group(m.group(1))
+        except CitationSyntaxError:
+            return None, None, None
+        # In the check's render each source line ends with a marker: the
+        # first one inside or after the group gives the group's line.
+        line = parse_marker(m.group(0)) or parse_marker(data[m.end() :])
+        result = self.ext.result
+        result.groups.append(CitationUse(keys, line))
+        el = etree.Element("sup")
+        el.set("class", CITATION_CLASS)
+        el.set(GROUP_ATTR, str(len(result.groups) - 1))
+        return el, m.start(0), m.end(0)
+
+
+class CitationTreeprocessor(Treeprocessor):
+    """Numbers citations in document order and appends the reference list."""
+
+    def __init__(self, md: Markdown, ext: "EvidenceExtension") -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        result = self.ext.result
+        bib = self.ext.bibliography
+        backlinks: dict[str, list[str]] = {}
+        groups = [el for el in root.iter("sup") if el.get(GROUP_ATTR) is not None]
+        for index, sup in enumerate(groups, start=1):
+            use = result.groups[int(sup.attrib.pop(GROUP_ATTR))]
+            group_id = f"cite-{index}"
+            numbers: list[int] = []
+            for key in use.keys:
+                if bib is not None and key in bib:
+                    numbers.append(result.numbering.cite(key))
+                    backlinks.setdefault(key, []).append(group_id)
+                else:
+                    result.unknown.append((key, use.line))
+            sup.set("id", group_id)
+            self._render_group(sup, numbers, missing=len(numbers) < len(use.keys))
+        if result.numbering.order and bib is not None:
+            root.extend(self._reference_list(bib, result.numbering.order, backlinks))
+
+    def _render_group(self, sup: etree.Element, numbers: list[int], missing: bool) -> None:
+        pieces: list[etree.Element | str] = []
+        for first, last in compress_ranges(numbers):
+            if pieces:
+                pieces.append(", ")
+            if last - first >= 2:
+                pieces.extend([self._link(first), "–", self._link(last)])
+            else:
+                for n in range(first, last + 1):
+                    if n != first:
+                        pieces.append(", ")
+                    pieces.append(self._link(n))
+        if missing:
+            if pieces:
+                pieces.append(", ")
+            unknown = etree.Element("span")
+            unknown.set("class", "ekb-cite__missing")
+            unknown.set("title", "Unknown reference")
+            unknown.text = "?"
+            pieces.append(unknown)
+        previous: etree.Element | None = None
+        for piece in pieces:
+            if isinstance(piece, str):
+                if previous is None:
+                    sup.text = (sup.text or "") + piece
+                else:
+                    previous.tail = (previous.tail or "") + piece
+            else:
+                sup.append(piece)
+                previous = piece
+
+    @staticmethod
+    def _link(number: int) -> etree.Element:
+        a = etree.Element("a")
+        a.set("href", f"#ref-{number}")
+        a.set("class", "ekb-cite__link")
+        a.set("data-ekb-ref", str(number))
+        a.set("aria-label", f"Reference {number}")
+        a.text = str(number)
+        return a
+
+    def _reference_list(
+        self, bib: Bibliography, order: list[str], backlinks: dict[str, list[str]]
+    ) -> list[etree.Element]:
+        heading = etree.Element("h2")
+        heading.set("id", "references")
+        heading.text = "References"
+        ol = etree.Element("ol")
+        ol.set("class", REFERENCES_CLASS)
+        for number, key in enumerate(order, start=1):
+            ref = bib.reference(key)
+            li = etree.SubElement(ol, "li")
+            li.set("id", f"ref-{number}")
+            li.set("class", "ekb-ref")
+            li.set("data-ekb-key", key)
+            kind = etree.SubElement(li, "span")
+            kind.set("class", "ekb-ref__kind")
+            kind.text = ref.kind
+            kind.tail = " "
+            text = etree.SubElement(li, "span")
+            text.set("class", "ekb-ref__text")
+            # Already escaped by pybtex's HTML backend: stash it as HTML.
+            text.text = self.md.htmlStash.store(ref.html)
+            text.tail = " "
+            if ref.links:
+                links = etree.SubElement(li, "span")
+                links.set("class", "ekb-ref__links")
+                for i, (label, url) in enumerate(ref.links):
+                    a = etree.SubElement(links, "a")
+                    a.set("href", url)
+                    a.set("rel", "noopener")
+                    a.text = label
+                    if i + 1 < len(ref.links):
+                        a.tail = " · "
+                links.tail = " "
+            back = etree.SubElement(li, "span")
+            back.set("class", "ekb-ref__back")
+            for i, target in enumerate(backlinks[key]):
+                a = etree.SubElement(back, "a")
+                a.set("href", f"#{target}")
+                a.set("aria-label", f"Back to citation {i + 1} of reference {number}")
+                a.text = "↩" if len(backlinks[key]) == 1 else f"↩{_letter(i)}"
+                a.tail = " "
+        return [heading, ol]
+
+
+def _letter(index: int) -> str:
+    return "abcdefghijklmnopqrstuvwxyz"[index] if index < 26 else str(index + 1)
+
+
+class ClaimTreeprocessor(Treeprocessor):
+    """Finds the page's claims once citations are resolved (articles only)."""
+
+    def __init__(self, md: Markdown, ext: "EvidenceExtension") -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        if not self.ext.check_claims:
+            return
+        stash = self.md.htmlStash.rawHtmlBlocks
+
+        def raw(index: int) -> str:
+            block = stash[index] if index < len(stash) else ""
+            return block if isinstance(block, str) else etree.tostring(block, encoding="unicode")
+
+        claims = find_claims(root, stash=raw, clean=strip_markers)
+        self.ext.result.claims = claims
+        self.ext.result.claim_lines = {
+            i: parse_marker(own_text(c.element)) for i, c in enumerate(claims)
+        }
+
+
+class EvidenceExtension(Extension):
+    """Register with `Markdown(extensions=[EvidenceExtension(bibliography=bib)])`."""
+
+    def __init__(self, bibliography: Bibliography | None = None, check_claims: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bibliography = bibliography
+        # Set per page by the host: whether this page is an article.
+        self.check_claims = check_claims
+        self.result = PageResult()
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.registerExtension(self)
+        md.preprocessors.register(_Reset(md, self), "ekb-reset", 1000)
+        # After `escape` (180) so `\[@x]` is no citation; before `reference`
+        # (170) and `link` (160), which would take `[@x]` as a link label.
+        md.inlinePatterns.register(CitationPattern(self), "ekb-citation", 175)
+        # After `inline` (20); before `prettify` (10) and `toc` (5), so the
+        # reference list heading is in the table of contents.
+        md.treeprocessors.register(CitationTreeprocessor(md, self), "ekb-citations", 15)
+        md.treeprocessors.register(ClaimTreeprocessor(md, self), "ekb-claims", 14)
+
+    def reset(self) -> None:
+        self.result = PageResult()
+
+
+def makeExtension(**kwargs: Any) -> EvidenceExtension:  # noqa: N802 (Python-Markdown's name)
+    return EvidenceExtension(**kwargs)

@@ -1,0 +1,118 @@
+"""The MkDocs adapter: wires the core to build events, and nothing more.
+
+- `on_config` loads `references.bib` once per build (kept across `mkdocs
+  serve` rebuilds until the file changes) and registers our Python-Markdown
+  extension with it.
+- Each page is rendered by MkDocs with that extension; `on_page_content`
+  reads what it found and, only when something is wrong, asks the checker
+  for the located findings (file, line, column).
+- `on_env` runs after every page is rendered and before any is written: if
+  there were errors, the build stops there and writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+
+from .check import Checker
+from .core.bibliography import BibliographyCache
+from .core.findings import Finding
+from .core.frontmatter import split_document
+from .markdown import EvidenceExtension
+from .site import PluginOptions, SiteConfig
+
+log = get_plugin_logger(__name__)
+
+
+class EvidenceConfig(base.Config):
+    bibliography = c.Type(str, default="references.bib")
+    articles_dir = c.Type(str, default="articles")
+    uncited_claims = c.Choice(("error", "warn", "ignore"), default="error")
+
+
+class EvidencePlugin(BasePlugin[EvidenceConfig]):
+    def __init__(self) -> None:
+        self.cache = BibliographyCache()
+        self.errors: list[Finding] = []
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps this instance (and its cache) across
+        # `mkdocs serve` rebuilds.
+        self.command = command
+
+    def on_config(self, config: Any) -> Any:
+        root = Path(config.config_file_path).parent
+        self.site = SiteConfig(
+            root=root,
+            docs_dir=Path(config.docs_dir),
+            options=PluginOptions(
+                bibliography=self.config.bibliography,
+                articles_dir=self.config.articles_dir,
+                uncited_claims=self.config.uncited_claims,
+            ),
+            extensions=list(config.markdown_extensions),
+            extension_configs=dict(config.mdx_configs),
+        )
+        loads = self.cache.loads
+        bib = self.cache.get(self.site.bibliography_path, self.site.display(self.site.bibliography_path))
+        log.debug("bibliography %s (%d entries)", "parsed" if self.cache.loads > loads else "up to date", len(bib.entries))
+        if bib.errors:
+            raise PluginError(
+                f"{len(bib.errors)} problem(s) in {bib.path}:\n"
+                + "\n".join(f.as_text() for f in bib.errors)
+            )
+        self.checker = Checker(self.site, bib)
+        self.extension = EvidenceExtension(bibliography=bib)
+        config.markdown_extensions.append(self.extension)
+        self.errors = []
+        self.cited: set[str] = set()
+        return config
+
+    def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+        path = Path(page.file.abs_src_path)
+        self.extension.check_claims = self.site.is_article(path)
+        doc = split_document(page.file.content_string.replace("\r\n", "\n"))
+        if doc.error is not None:
+            self._report(Finding(self.site.display(path), doc.error.line, 1, "front-matter", doc.error.message))
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        result = self.extension.result
+        self.cited.update(result.cited_keys)
+        uncited = self.extension.check_claims and any(c.needs_citation for c in result.claims)
+        if result.unknown or uncited:
+            # Rare path: render once more with line markers to say where.
+            report = self.checker.check_file(Path(page.file.abs_src_path))
+            for finding in report.findings:
+                if finding.code != "front-matter":
+                    self._report(finding)
+        return html
+
+    def _report(self, finding: Finding) -> None:
+        if finding.severity == "error":
+            log.error(finding.as_text())
+            self.errors.append(finding)
+        else:
+            log.warning(finding.as_text())
+
+    def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        for finding in self.checker.check_bibliography(self.cited):
+            if finding.code == "unused-entry":
+                log.info(finding.as_text())
+            else:
+                self._report(finding)
+        if self.errors:
+            raise PluginError(
+                f"{len(self.errors)} citation problem(s) found (listed above); no page was written"
+            )
+        return env
+
+    def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
+        server.watch(str(self.site.bibliography_path))
+        return server
