@@ -19,6 +19,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File
 
 from .check import Checker
 from .core.bibliography import BibliographyCache
@@ -28,6 +29,12 @@ from .markdown import EvidenceExtension
 from .site import PluginOptions, SiteConfig
 
 log = get_plugin_logger(__name__)
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+ASSETS_DIR = PACKAGE_DIR / "assets"
+# Where our stylesheets and scripts are published in the site.
+ASSETS_URI = "assets/evidence-kb"
 
 
 class EvidenceConfig(base.Config):
@@ -70,9 +77,24 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.checker = Checker(self.site, bib)
         self.extension = EvidenceExtension(bibliography=bib)
         config.markdown_extensions.append(self.extension)
+        # Our templates override the theme's (after a site's own custom_dir),
+        # and our stylesheets and scripts load on every page.
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(TEMPLATES_DIR))
+        for asset in sorted(ASSETS_DIR.iterdir()):
+            uri = f"{ASSETS_URI}/{asset.name}"
+            if asset.suffix == ".css" and uri not in config.extra_css:
+                config.extra_css.append(uri)
+            elif asset.suffix == ".js" and uri not in [str(s) for s in config.extra_javascript]:
+                config.extra_javascript.append(uri)
         self.errors = []
         self.cited: set[str] = set()
         return config
+
+    def on_files(self, files: Any, *, config: Any) -> Any:
+        for asset in sorted(ASSETS_DIR.iterdir()):
+            if asset.suffix in (".css", ".js"):
+                files.append(File.generated(config, f"{ASSETS_URI}/{asset.name}", abs_src_path=str(asset)))
+        return files
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         path = Path(page.file.abs_src_path)
