@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -67,6 +68,9 @@ KIND_BY_TYPE = {
 
 
 class _HtmlBackend(HtmlBackend):
+    # Blocks of a reference run on in one line, as medical styles print them.
+    symbols = MappingProxyType({**HtmlBackend.symbols, "newblock": " "})
+
     # Protective braces only guard case in LaTeX; readers need no trace of them.
     def format_protected(self, text: str) -> str:
         return text
