@@ -7,7 +7,8 @@ cannot disagree about where one claim ends and the next begins.
 
 What counts (documented in docs/editorial-policy.md and CONTRIBUTING.md):
 - every paragraph (also inside admonitions, block quotes and other containers),
-- every list item, at any depth (its own text, not its nested lists),
+- every list item, at any depth (its own text, not its nested lists; in a
+  loose list each paragraph of the item),
 - every body row of a table, every definition of a definition list.
 Not claims: headings, code, admonition titles, the reference list, and empty
 blocks (an image alone, raw HTML alone).
@@ -26,6 +27,9 @@ from xml.etree.ElementTree import Element
 CITATION_CLASS = "ekb-cite"
 REFERENCES_CLASS = "ekb-references"
 LISTS = ("ul", "ol")
+BLOCKS = frozenset(
+    ("ul", "ol", "p", "table", "div", "blockquote", "pre", "dl", "details", "h1", "h2", "h3", "h4", "h5", "h6", "hr")
+)
 # Containers whose text is not an article claim.
 SKIPPED_CLASSES = {REFERENCES_CLASS, "admonition-title", "ekb-no-claims"}
 PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -67,10 +71,16 @@ def _classes(el: Element) -> set[str]:
     return set((el.get("class") or "").split())
 
 
+def _nested_block(el: Element, child: Element) -> bool:
+    # A row's cells are the row's own content; any other block inside a
+    # claim (nested list, paragraph of a loose item, table) is a claim of its own.
+    return child.tag in BLOCKS and el.tag != "tr"
+
+
 def _own_nodes(el: Element) -> Iterator[Element]:
-    """Descendants that belong to `el` itself, not to a nested list or table."""
+    """Descendants that belong to `el` itself, not to a nested block."""
     for child in el:
-        if child.tag in LISTS or child.tag == "table":
+        if _nested_block(el, child):
             continue
         yield child
         yield from _own_nodes(child)
@@ -83,7 +93,7 @@ def own_text(el: Element, skip_citations: bool = False) -> str:
     """
     parts = [el.text or ""]
     for child in el:
-        nested = child.tag in LISTS or child.tag == "table"
+        nested = _nested_block(el, child)
         citation = skip_citations and CITATION_CLASS in _classes(child)
         if not (nested or citation):
             parts.append(own_text(child, skip_citations))
@@ -143,7 +153,12 @@ def find_claims(
         if kind is None or skipped(el):
             continue
         raw = own_text(el)
-        text = clean(_visible(own_text(el, skip_citations=True)))
+        if el.tag == "tr":
+            # Cells read as "Ibuprofen | 400 mg", not "Ibuprofen400 mg".
+            shown = " | ".join(own_text(cell, skip_citations=True) for cell in el)
+        else:
+            shown = own_text(el, skip_citations=True)
+        text = clean(_visible(shown))
         if not text.strip():
             continue
         claim = Claim(kind, el, text, _cites(el), _exemption(raw, stash))
@@ -167,9 +182,12 @@ def _kind(el: Element, parents: dict[Element, Element]) -> str | None:
         return "list item"
     if el.tag == "p":
         parent = parents.get(el)
-        # A paragraph inside a list item or a cell is part of that claim.
-        if parent is not None and parent.tag in ("li", "td", "th", "dd"):
+        # A paragraph inside a cell is part of its row; inside a (loose) list
+        # item or a definition, each paragraph is a claim of its own.
+        if parent is not None and parent.tag in ("td", "th"):
             return None
+        if parent is not None and parent.tag in ("li", "dd"):
+            return "list item" if parent.tag == "li" else "definition"
         return "paragraph"
     if el.tag == "tr":
         return "table row"

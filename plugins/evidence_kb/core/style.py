@@ -22,7 +22,8 @@ from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import Entry, Person
 from pybtex.richtext import Text
 from pybtex.style.formatting import BaseStyle, toplevel
-from pybtex.style.template import field, first_of, join, node, optional, sentence, tag
+from pybtex.style import FormattedEntry
+from pybtex.style.template import FieldIsMissing, field, first_of, join, node, optional, sentence, tag
 
 # Bump when the output of the style changes: persistent caches key on it.
 STYLE_VERSION = "1"
@@ -129,8 +130,6 @@ def vancouver_names(children: Any, context: dict, role: str) -> Text:
 
 
 def _missing(name: str, entry: Entry) -> Exception:
-    from pybtex.style.template import FieldIsMissing
-
     return FieldIsMissing(name, entry)
 
 
@@ -223,15 +222,30 @@ class EvidenceStyle(BaseStyle):
     get_manual_template = get_misc_template
     get_unpublished_template = get_misc_template
 
-    def format_entry(self, label: str, entry: Entry, bib_data: Any = None) -> Any:
-        # Entry types we have no template for are formatted like `misc`
-        # rather than failing the build.
-        if not hasattr(self, f"get_{entry.type}_template"):
-            context = {"entry": entry, "style": self, "bib_data": bib_data}
-            from pybtex.style import FormattedEntry
+    def get_fallback_template(self, e: Entry) -> Any:
+        """Whatever the entry has, in the usual order; never fails on a missing field."""
+        return toplevel[
+            self.authors(),
+            optional[sentence[field("title")]],
+            optional[sentence[first_of[
+                optional[tag("em")[field("journal")]],
+                optional[tag("em")[field("booktitle")]],
+                _issuer(),
+            ]]],
+            optional[sentence[field("year")]],
+        ]
 
-            return FormattedEntry(entry.key, self.get_misc_template(entry).format_data(context), label)
-        return super().format_entry(label, entry, bib_data)
+    def format_entry(self, label: str, entry: Entry, bib_data: Any = None) -> Any:
+        # An entry type we have no template for, or an entry lacking a field
+        # its template needs, is formatted with what it has: the check reports
+        # what is missing, the build never fails on it.
+        context = {"entry": entry, "style": self, "bib_data": bib_data}
+        get_template = getattr(self, f"get_{entry.type}_template", self.get_fallback_template)
+        try:
+            text = get_template(entry).format_data(context)
+        except FieldIsMissing:
+            text = self.get_fallback_template(entry).format_data(context)
+        return FormattedEntry(entry.key, text, label)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,144 @@
+"""Unit tests of the pure core: citation syntax, bibliography loading, formatting."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import markdown
+import pytest
+from pybtex.database import Entry, Person
+
+from evidence_kb.core.bibliography import BibliographyCache, parse_bibliography
+from evidence_kb.core.citations import CitationSyntaxError, format_ranges, parse_group
+from evidence_kb.core.style import format_reference
+from evidence_kb.markdown import EvidenceExtension
+
+PACKAGE = Path(__file__).parent.parent / "plugins" / "evidence_kb"
+BIB = """\
+@article{known,
+  author = {Doe, John},
+  title = {Known},
+  journal = {J},
+  year = {2020}
+}
+@misc{other, title = {Other}, year = 2019, organization = {Org}}
+"""
+
+
+def render(source: str) -> tuple[str, EvidenceExtension]:
+    ext = EvidenceExtension(bibliography=parse_bibliography(BIB, "references.bib"))
+    html = markdown.markdown(source, extensions=[ext, "fenced_code"])
+    return html, ext
+
+
+def test_core_never_imports_mkdocs() -> None:
+    pure = [*(PACKAGE / "core").glob("*.py"), PACKAGE / "markdown.py", PACKAGE / "check.py",
+            PACKAGE / "cli.py", PACKAGE / "site.py"]
+    for path in pure:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(n == "mkdocs" or n.startswith("mkdocs.") for n in names), f"{path} imports MkDocs"
+
+
+@pytest.mark.parametrize(
+    "group, keys",
+    [("@a", ["a"]), ("@a;@b", ["a", "b"]), (" @a ;  @b ", ["a", "b"]), ("@a; @a", ["a"]),
+     ("@smith:2020.x-y", ["smith:2020.x-y"])],
+)
+def test_parse_group(group: str, keys: list[str]) -> None:
+    assert parse_group(group) == keys
+
+
+@pytest.mark.parametrize("group", ["a", "@", "@a; b", ""])
+def test_parse_group_rejects(group: str) -> None:
+    with pytest.raises(CitationSyntaxError):
+        parse_group(group)
+
+
+def test_format_ranges() -> None:
+    assert format_ranges([3, 1, 2, 5, 7, 8, 9]) == "1–3, 5, 7–9"
+    assert format_ranges([4]) == "4"
+
+
+@pytest.mark.parametrize(
+    "source, cited",
+    [
+        ("Claim [@known].", True),
+        ("Two [@known; @other].", True),
+        ("Code `[@known]`.", False),
+        ("Escaped \\[@known].", False),
+        ("Mail john@known.org or [john@known.org].", False),
+        ("A link [@known](https://example.org).", False),
+        ("```\n[@known]\n```", False),
+        ("    [@known]", False),
+    ],
+)
+def test_what_is_a_citation(source: str, cited: bool) -> None:
+    html, ext = render(source)
+    assert (ext.result.cited_keys != []) is cited, html
+
+
+def test_unknown_keys_are_collected_not_raised() -> None:
+    html, ext = render("Claim [@known; @missing].")
+    assert [key for key, _ in ext.result.unknown] == ["missing"]
+    assert 'class="ekb-cite__missing"' in html
+
+
+def test_bibliography_lines_and_problems() -> None:
+    bib = parse_bibliography(BIB + "@misc{Known, title={Case}, year=1, author={X}}\n@misc{known, title={Dup}}\n", "r.bib")
+    assert bib.lines == {"known": 1, "other": 7}
+    messages = [p.as_text() for p in bib.problems]
+    assert "r.bib:8:1: key 'Known' differs only in case from 'known' (line 1); keys must differ in more than case" in messages
+    assert "r.bib:9:1: duplicate key 'known' (first defined at line 1); keep one entry or rename one key" in messages
+
+
+def test_bibliography_syntax_error_has_a_line() -> None:
+    bib = parse_bibliography("@misc{a, title = {A}}\n\n@misc{b, title = {B\n", "r.bib")
+    assert [p.line for p in bib.errors] == [3]
+    assert "a" in bib.entries
+
+
+def test_undefined_macro_is_an_error() -> None:
+    bib = parse_bibliography("@misc{a,\n  title = {A},\n  journal = nosuchmacro\n}\n", "r.bib")
+    assert any("undefined @string macro 'nosuchmacro'" in p.message for p in bib.errors)
+
+
+def test_cache_reloads_only_when_the_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "references.bib"
+    path.write_text(BIB)
+    cache = BibliographyCache()
+    first = cache.get(path)
+    assert cache.get(path) is first and cache.loads == 1
+    path.write_text(BIB + "@misc{third, title={T}, year=1, author={A}}\n")
+    assert "third" in cache.get(path).entries and cache.loads == 2
+
+
+def test_formatter_handles_missing_fields() -> None:
+    ref = format_reference("x", Entry("article", fields={"title": "Only a title"}))
+    assert ref.text == "Only a title."
+    assert ref.kind == "Research" and ref.year == "" and ref.links == ()
+
+
+def test_formatter_escapes_and_converts_latex() -> None:
+    entry = Entry(
+        "article",
+        fields={"title": "{\\'E}tude <b>bold</b> \\& more", "journal": "J & J", "year": "2001",
+                "url": "javascript:alert(1)", "doi": "https://doi.org/10.1/abc"},
+        persons={"author": [Person("{\\\"O}zt{\\\"u}rk, Ay{\\c{s}}e")]},
+    )
+    ref = format_reference("x", entry)
+    assert ref.html.startswith("Öztürk A. Étude &lt;b&gt;bold&lt;/b&gt; &amp; more. <em>J &amp; J</em>. 2001.")
+    assert ref.links == (("DOI", "https://doi.org/10.1/abc"),)
+
+
+def test_long_author_lists_are_truncated() -> None:
+    persons = [Person(f"Author{i}, A.") for i in range(8)]
+    ref = format_reference("x", Entry("article", fields={"title": "T", "journal": "J", "year": "1"},
+                                      persons={"author": persons}))
+    assert ref.text.startswith("Author0 A, Author1 A, Author2 A, et al. T.")
