@@ -173,6 +173,9 @@ class CitationTreeprocessor(Treeprocessor):
             li.set("id", f"ref-{number}")
             li.set("class", "ekb-ref")
             li.set("data-ekb-key", key)
+            if ref.year:
+                # Read by the citation preview card (assets/ekb-reader.js).
+                li.set("data-ekb-year", ref.year)
             kind = etree.SubElement(li, "span")
             kind.set("class", "ekb-ref__kind")
             kind.text = ref.kind

@@ -26,6 +26,7 @@ from .core.bibliography import BibliographyCache
 from .core.findings import Finding
 from .core.frontmatter import split_document
 from .markdown import EvidenceExtension
+from .reader import SiteReader
 from .site import PluginOptions, SiteConfig
 
 log = get_plugin_logger(__name__)
@@ -88,6 +89,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 config.extra_javascript.append(uri)
         self.errors = []
         self.cited: set[str] = set()
+        self.page_refs: dict[str, list[str]] = {}
         return config
 
     def on_files(self, files: Any, *, config: Any) -> Any:
@@ -107,6 +109,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
         result = self.extension.result
         self.cited.update(result.cited_keys)
+        self.page_refs[page.file.src_uri] = list(result.cited_keys)
         uncited = self.extension.check_claims and any(c.needs_citation for c in result.claims)
         if result.unknown or uncited:
             # Rare path: render once more with line markers to say where.
@@ -133,7 +136,19 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             raise PluginError(
                 f"{len(self.errors)} citation problem(s) found (listed above); no page was written"
             )
+        self._set_up_reader(env, config, files)
         return env
+
+    def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:
+        # Every page is rendered now: related articles and the home page's
+        # "recently updated" list can be computed (see reader.py).
+        from mkdocs.utils import get_relative_url
+
+        pages = [f.page for f in files.documentation_pages() if f.page is not None]
+        reader = SiteReader(self.site, config.extra, get_relative_url)
+        reader.collect(pages, self.page_refs)
+        reader.fill_markers(pages)
+        env.globals["ekb_reader"] = reader.for_page
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         server.watch(str(self.site.bibliography_path))

@@ -1,0 +1,90 @@
+"""Related articles and recently updated articles, from tags and references.
+
+Pure data in, data out: the MkDocs side (reader.py) collects one
+:class:`ArticleInfo` per article once every page is rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the site knows about one article."""
+
+    path: str
+    title: str
+    url: str
+    tags: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    updated: str = ""
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another article and what it shares with the one being read."""
+
+    article: ArticleInfo
+    shared_tags: tuple[str, ...]
+    shared_refs: int
+
+    @property
+    def score(self) -> int:
+        # A shared source says more about the question than a shared specialty.
+        return 2 * self.shared_refs + len(self.shared_tags)
+
+    def reason(self) -> str:
+        """Why it is listed, for readers.
+
+        >>> a = ArticleInfo("a.md", "A", "a/")
+        >>> Related(a, ("Pain medicine",), 2).reason()
+        'Pain medicine · 2 shared references'
+        >>> Related(a, (), 1).reason()
+        '1 shared reference'
+        """
+        parts = list(self.shared_tags)
+        if self.shared_refs:
+            plural = "s" if self.shared_refs > 1 else ""
+            parts.append(f"{self.shared_refs} shared reference{plural}")
+        return " · ".join(parts)
+
+
+def related(article: ArticleInfo, others: list[ArticleInfo], limit: int = 5) -> list[Related]:
+    """Articles sharing tags or references with `article`, best first.
+
+    >>> a = ArticleInfo("a.md", "A", "a/", ("Back",), ("k1", "k2"))
+    >>> b = ArticleInfo("b.md", "B", "b/", ("Back",), ())
+    >>> c = ArticleInfo("c.md", "C", "c/", (), ("k1", "k2"))
+    >>> d = ArticleInfo("d.md", "D", "d/", ("Skin",), ("k9",))
+    >>> [r.article.title for r in related(a, [a, b, c, d])]
+    ['C', 'B']
+    """
+    tags = set(article.tags)
+    refs = set(article.refs)
+    found = []
+    for other in others:
+        if other.path == article.path:
+            continue
+        shared_tags = tuple(t for t in other.tags if t in tags)
+        shared_refs = len(refs & set(other.refs))
+        if shared_tags or shared_refs:
+            found.append(Related(other, shared_tags, shared_refs))
+    found.sort(key=lambda r: (-r.score, r.article.title.lower()))
+    return found[:limit]
+
+
+def recently_updated(articles: list[ArticleInfo], limit: int = 5) -> list[ArticleInfo]:
+    """Articles by their `updated` date (ISO text), newest first; undated last.
+
+    >>> old = ArticleInfo("o.md", "Old", "o/", updated="2024-01-02")
+    >>> new = ArticleInfo("n.md", "New", "n/", updated="2025-10-20")
+    >>> none = ArticleInfo("x.md", "Undated", "x/")
+    >>> [a.title for a in recently_updated([old, none, new])]
+    ['New', 'Old', 'Undated']
+    """
+    by_title = sorted(articles, key=lambda a: a.title.lower())
+    # Python's sort is stable (also reversed): equal dates stay by title.
+    dated = sorted((a for a in by_title if a.updated), key=lambda a: a.updated, reverse=True)
+    undated = [a for a in by_title if not a.updated]
+    return (dated + undated)[:limit]
