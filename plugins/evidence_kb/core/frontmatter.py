@@ -17,6 +17,15 @@ import yaml
 
 # The same pattern MkDocs uses (mkdocs.utils.meta.YAML_RE).
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+# Without `---`, MkDocs takes leading `Key: value` lines as MultiMarkdown
+# metadata and hides them from readers (mkdocs.utils.meta.META_RE).
+MULTIMARKDOWN_META = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):\s*(.*)")
+# Tags whose values are plain data; any other tag is refused.
+PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
+BOOLEAN_WORDS = {"true", "false"}
 
 
 class FrontMatterError(ValueError):
@@ -42,8 +51,57 @@ class Document:
     has_front_matter: bool = False
 
 
+def _refuse(message: str, node: Any) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(None, None, message, node.start_mark)
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and aliases."""
+    """SafeLoader that refuses duplicate keys, aliases, object tags and surprising coercions."""
+
+    first_line = 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node.tag not in PLAIN_TAGS:
+            raise _refuse(
+                f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in front matter "
+                "(tags that construct objects are refused): write plain text, numbers, lists or mappings",
+                node,
+            )
+        return super().construct_object(node, deep)
+
+    def construct_yaml_bool(self, node: Any) -> Any:
+        # YAML 1.1 reads yes/no/on/off as true/false: `status: yes` would
+        # silently become a boolean.
+        if node.value.lower() not in BOOLEAN_WORDS:
+            raise _refuse(
+                f"{node.value!r} would be read as {str(node.value.lower() in ('yes', 'on')).lower()}: "
+                f"write true or false, or quote the text: \"{node.value}\"",
+                node,
+            )
+        return super().construct_yaml_bool(node)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        value = node.value.replace("_", "")
+        if ":" in value or re.match(r"^[-+]?0[0-7]+$", value):
+            # Sexagesimal `1:30` is 5400 and `010` is 8 in YAML 1.1.
+            raise _refuse(
+                f"{node.value!r} would be read as the number {super().construct_yaml_int(node)}: "
+                f"quote it if it is text: \"{node.value}\"",
+                node,
+            )
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        if ":" in node.value:
+            raise _refuse(f"{node.value!r} would be read as a number: quote it: \"{node.value}\"", node)
+        return super().construct_yaml_float(node)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            # e.g. 2024-02-30, which YAML accepts and Python's calendar refuses.
+            raise _refuse(f"invalid date {node.value!r}: {error}", node) from None
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -56,16 +114,27 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _refuse("keys must be plain text, not lists or mappings", key_node)
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise yaml.MarkedYAMLError(
                     None,
                     None,
-                    f"duplicate key {key!r} (first at line {seen[key].line + 1})",
+                    f"duplicate key {key!r} (first at line {seen[key].line + self.first_line})",
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep)
+
+
+for _tag, _method in (
+    ("bool", _StrictLoader.construct_yaml_bool),
+    ("int", _StrictLoader.construct_yaml_int),
+    ("float", _StrictLoader.construct_yaml_float),
+    ("timestamp", _StrictLoader.construct_yaml_timestamp),
+):
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _method)
 
 
 def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
@@ -76,6 +145,7 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
     """
     try:
         loader = _StrictLoader(text)
+        loader.first_line = first_line
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -92,6 +162,8 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
         raise FrontMatterError(line, f"invalid YAML in front matter: {problem}") from None
     except yaml.YAMLError as error:
         raise FrontMatterError(first_line, f"invalid YAML in front matter: {error}") from None
+    except RecursionError:
+        raise FrontMatterError(first_line, "invalid YAML in front matter: nested too deeply") from None
     except ValueError as error:
         # e.g. a date like 2024-02-30, which YAML parses and Python refuses.
         raise FrontMatterError(first_line, f"invalid value in front matter: {error}") from None
@@ -111,7 +183,7 @@ def split_document(text: str) -> Document:
     """
     match = FRONT_MATTER.match(text)
     if not match:
-        return Document(body=text)
+        return Document(body=text, error=_unmarked_metadata(text))
     body_line = text.count("\n", 0, match.end()) + 1
     doc = Document(body=text[match.end() :], body_line=body_line, has_front_matter=True)
     try:
@@ -126,3 +198,25 @@ def split_document(text: str) -> Document:
         return doc
     doc.meta = data
     return doc
+
+
+def _unmarked_metadata(text: str) -> FrontMatterError | None:
+    """What MkDocs would silently take as metadata in a page without front matter.
+
+    >>> _unmarked_metadata("Title: Back pain\\n\\n# Back pain\\n").message
+    "line 'Title: Back pain' would be hidden: without --- lines MkDocs reads leading `Key: value` lines as metadata; put front matter between --- lines, or start the page with a heading"
+    >>> _unmarked_metadata("---\\ntitle: x\\n").message
+    'front matter opened with --- on line 1 is never closed: end it with a --- line'
+    >>> _unmarked_metadata("# Title\\n") is None
+    True
+    """
+    first, _, rest = text.partition("\n")
+    if re.match(r"^-{3}[ \t]*$", first) and MULTIMARKDOWN_META.match(rest.split("\n", 1)[0]):
+        return FrontMatterError(1, "front matter opened with --- on line 1 is never closed: end it with a --- line")
+    if MULTIMARKDOWN_META.match(first):
+        return FrontMatterError(
+            1,
+            f"line {first.strip()!r} would be hidden: without --- lines MkDocs reads leading "
+            "`Key: value` lines as metadata; put front matter between --- lines, or start the page with a heading",
+        )
+    return None
