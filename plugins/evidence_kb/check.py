@@ -20,6 +20,7 @@ from .core.claims import Claim
 from .core.findings import Finding
 from .core.frontmatter import split_document
 from .core.lines import add_markers
+from .core.review import assess_article
 from .core.sources import SourceError, read_text
 from .markdown import EvidenceExtension, PageResult
 from .site import SiteConfig
@@ -112,6 +113,15 @@ class Checker:
         _, result = self.render(doc.body, is_article, doc.body_line)
         report.cited = result.cited_keys
         report.claims = len(result.claims)
+        if is_article:
+            # Front matter schema and stale approvals (core/review.py).
+            report.findings.extend(
+                assess_article(
+                    shown, text, result.cited_keys, self.bibliography,
+                    stale_severity=self.site.options.stale_approvals,
+                    period_months=self.site.options.review_period_months,
+                ).findings
+            )
         for key, line in result.unknown:
             report.findings.append(self._unknown_key(shown, key, line or doc.body_line, lines))
         for index, claim in enumerate(result.claims):

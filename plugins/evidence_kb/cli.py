@@ -17,6 +17,7 @@ from .check import Checker, Report
 from .core.bibliography import load_bibliography
 from .core.findings import CheckError, format_findings
 from .site import load_site_config
+from .review_cli import add_review_commands
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
     check.set_defaults(run=run_check)
+    add_review_commands(sub)
     return parser
 
 

@@ -29,6 +29,14 @@ class PluginOptions:
     bibliography: str = "references.bib"
     articles_dir: str = "articles"
     uncited_claims: str = "error"
+    # Review workflow (core/review.py): how a stale approval is reported
+    # (`warn`: the check warns, the build publishes the page as under review;
+    # `error`: both fail), when a review falls due, where the policy and the
+    # dashboard live (docs paths; "" for no dashboard).
+    stale_approvals: str = "warn"
+    review_period_months: int = 12
+    editorial_policy: str = "editorial-policy.md"
+    review_dashboard: str = "review.md"
 
 
 @dataclass
@@ -123,5 +131,9 @@ def _plugin_options(plugins: Any, config_file: Path) -> PluginOptions:
                 raise CheckError(
                     f"{config_file}: plugin {PLUGIN_NAME}: uncited_claims must be one of {', '.join(SEVERITIES)}"
                 )
+            if result.stale_approvals not in ("error", "warn"):
+                raise CheckError(f"{config_file}: plugin {PLUGIN_NAME}: stale_approvals must be error or warn")
+            if not isinstance(result.review_period_months, int) or result.review_period_months < 1:
+                raise CheckError(f"{config_file}: plugin {PLUGIN_NAME}: review_period_months must be a whole number of months, 1 or more")
             return result
     return PluginOptions()
