@@ -18,6 +18,7 @@ from .core.bibliography import load_bibliography
 from .core.findings import CheckError, format_findings
 from .site import load_site_config
 from .review_cli import add_review_commands
+from .editors_cli import add_editor_commands
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
     check.set_defaults(run=run_check)
     add_review_commands(sub)
+    add_editor_commands(sub)
     return parser
 
 
