@@ -22,6 +22,7 @@ from .core.frontmatter import split_document
 from .core.lines import add_markers
 from .core.review import assess_article
 from .core.sources import SourceError, read_text
+from .core.unsafe import page_findings
 from .markdown import EvidenceExtension, PageResult
 from .site import SiteConfig
 
@@ -109,6 +110,8 @@ class Checker:
         doc = split_document(text)
         if doc.error is not None:
             report.findings.append(Finding(shown, doc.error.line, 1, "front-matter", doc.error.message))
+        # Script in the page (core/unsafe.py): rejected with its line.
+        report.findings.extend(page_findings(shown, text))
         lines = text.split("\n")
         _, result = self.render(doc.body, is_article, doc.body_line)
         report.cited = result.cited_keys

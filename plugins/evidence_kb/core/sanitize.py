@@ -13,6 +13,7 @@ author) is reduced to escaped plain text by :func:`plain_text`.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import nh3
@@ -86,7 +87,8 @@ def clean_html(fragment: str) -> str:
         generic_attribute_prefixes=GENERIC_PREFIXES,
         url_schemes=URL_SCHEMES,
         link_rel=None,
-        strip_comments=True,
+        # Comments are inert, and the reader's placeholders are comments.
+        strip_comments=False,
         filter_style_properties=STYLE_PROPERTIES,
     )
 
@@ -94,15 +96,18 @@ def clean_html(fragment: str) -> str:
 def plain_text(value: str) -> str:
     """Front-matter text as HTML-escaped plain text (the theme prints it raw).
 
-    >>> plain_text('Q & A <script>alert(1)</script><b>bold</b>')
-    'Q &amp; A bold'
+    >>> plain_text('Q & A <script>alert(1)</script><b>bold</b> &lt;/title&gt;')
+    'Q & A bold &lt;/title&gt;'
     >>> plain_text('x" onfocus="alert(1)')
     'x&quot; onfocus=&quot;alert(1)'
     >>> plain_text(plain_text("A & B")) == plain_text("A & B")
     True
     """
-    text = nh3.clean(value, tags=set(), clean_content_tags={"script", "style"}, strip_comments=True)
-    return html.escape(html.unescape(text), quote=True)
+    text = html.unescape(nh3.clean(value, tags=set(), clean_content_tags={"script", "style"}, strip_comments=True))
+    # Escape all that could open markup or leave an attribute, but a lone `&`
+    # stays as it is: some templates escape titles again, others print them raw.
+    text = re.sub(r"&(?=[#A-Za-z0-9])", "&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#x27;")
 
 
 def plain_meta(meta: dict[str, Any]) -> dict[str, Any]:

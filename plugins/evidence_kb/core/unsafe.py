@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Iterator
 
+from .findings import Finding
+from .frontmatter import split_document
+
 # Elements that run code, embed other documents or change how the page loads.
 FORBIDDEN_ELEMENTS = (
     "script", "iframe", "frame", "frameset", "object", "embed", "applet",
@@ -249,3 +252,22 @@ def scan_value(value: Any) -> list[str]:
         for item in value:
             problems.extend(scan_value(item))
     return problems
+
+
+def page_findings(shown: str, text: str) -> list[Finding]:
+    """Unsafe markup in a page source (body and front-matter values), as findings.
+
+    >>> [f.as_text() for f in page_findings("docs/a.md", "---\\ntitle: <b>Q</b>\\n---\\n<script>x</script>\\n")]
+    ["docs/a.md:2:1: front matter 'title': markup '<b>' is not allowed in front matter: write plain text", "docs/a.md:4:1: '<script>' element is not allowed: pages may not run scripts or embed other documents"]
+    """
+    doc = split_document(text)
+    findings = [
+        Finding(shown, u.line, u.column, "unsafe-markup", u.message)
+        for u in scan_markup(doc.body, doc.body_line)
+    ]
+    for key, value in doc.meta.items():
+        for message in scan_value(value):
+            findings.append(
+                Finding(shown, doc.key_lines.get(str(key), 2), 1, "unsafe-markup", f"front matter {str(key)!r}: {message}")
+            )
+    return sorted(findings)

@@ -1,0 +1,102 @@
+"""Build output that a deploy can trust: all or nothing, and reproducible.
+
+MkDocs empties `site_dir` and then writes pages one by one; a build that
+fails half-way (a template error, or `--strict` aborting on warnings *after*
+every page is written) leaves a site that looks finished. So `mkdocs build`
+writes into a staging folder beside `site_dir`, and only a build that
+succeeded replaces `site_dir` with it. A failed build leaves `site_dir`
+empty, as MkDocs itself leaves it when it stops before writing: there is
+nothing a deploy could publish as if it were good.
+
+`SOURCE_DATE_EPOCH` (https://reproducible-builds.org/specs/source-date-epoch/)
+fixes the build date MkDocs writes into pages and `sitemap.xml.gz`; a value
+MkDocs cannot read would end in a traceback, so we check it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+STAGING_PREFIX = ".ekb-staging-"
+
+
+def check_source_date_epoch(environ: Any = None) -> str | None:
+    """An error message when `SOURCE_DATE_EPOCH` is set but unusable.
+
+    >>> check_source_date_epoch({"SOURCE_DATE_EPOCH": "1700000000"}) is None
+    True
+    >>> check_source_date_epoch({"SOURCE_DATE_EPOCH": "2024-01-01"})
+    "SOURCE_DATE_EPOCH='2024-01-01' is not a whole number of seconds since 1970-01-01 UTC (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct))"
+    """
+    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return None
+    hint = "(e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct))"
+    if not value.strip().isdigit() or not value.strip().isascii():
+        return f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds since 1970-01-01 UTC {hint}"
+    try:
+        datetime.fromtimestamp(int(value), timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return f"SOURCE_DATE_EPOCH={value!r} is out of range {hint}"
+    return None
+
+
+def _strict_warnings() -> bool:
+    """Whether `mkdocs build --strict` will abort: it counts warnings on this handler."""
+    from mkdocs.utils import CountHandler
+
+    for handler in logging.getLogger("mkdocs").handlers:
+        if isinstance(handler, CountHandler) and handler.get_counts():
+            return True
+    return False
+
+
+@dataclass
+class StagedOutput:
+    """A staging folder that replaces `site_dir` only when the build succeeded."""
+
+    final: Path
+    staging: Path
+
+    @classmethod
+    def start(cls, config: Any) -> "StagedOutput":
+        final = Path(config.site_dir)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        # Beside site_dir, so the final rename stays on one file system.
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=final.parent))
+        mask = os.umask(0)
+        os.umask(mask)
+        staging.chmod(0o777 & ~mask)
+        config.site_dir = str(staging)
+        return cls(final, staging)
+
+    def finish(self, config: Any) -> None:
+        """Swap the staged site into place, unless `--strict` is about to abort."""
+        config.site_dir = str(self.final)
+        if config.strict and _strict_warnings():
+            self.abandon()
+            return
+        if self.final.exists():
+            old = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.final.parent))
+            os.replace(self.final, old / "site")
+            os.replace(self.staging, self.final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self.staging, self.final)
+
+    def abandon(self) -> None:
+        """After a failure: drop the staged pages and leave site_dir empty."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if self.final.is_dir():
+            for child in self.final.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
