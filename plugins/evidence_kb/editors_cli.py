@@ -2,14 +2,14 @@
 
 - `new "QUESTION?"` scaffolds an article (scaffold.py) under the articles
   folder; it never overwrites a file.
-- `bib lint [FILE]` reports problems of the library (core/biblint.py), each
+- `bib lint [FILE...]` reports problems of the library (core/biblint.py), each
   as `references.bib:LINE:COL: message`. Exit status: 0 no errors (warnings
   allowed), 1 errors found, 2 could not run.
-- `bib format [FILE]` rewrites the library in its canonical layout
+- `bib format [FILE...]` rewrites the library in its canonical layout
   (core/bibformat.py), all at once; `--check` only says whether it would
   change (exit 1), `--stdout` prints instead of writing.
 
-FILE defaults to the `bibliography` of the site's `mkdocs.yml`.
+Without FILE, both use the `bibliography` of the site's `mkdocs.yml`.
 """
 
 from __future__ import annotations
@@ -49,12 +49,12 @@ def add_editor_commands(sub: Any) -> None:
                          description="Check or tidy the BibTeX library.")
     actions = bib.add_subparsers(dest="bib_command", metavar="ACTION", required=True)
     lint = actions.add_parser("lint", help="report duplicates, missing fields, malformed identifiers, bad rendering")
-    lint.add_argument("file", nargs="?", type=Path, help="the .bib file (default: the site's bibliography)")
+    lint.add_argument("files", nargs="*", type=Path, help=".bib files (default: the site's bibliography)")
     lint.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
     lint.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
     lint.set_defaults(run=run_bib_lint)
     fmt = actions.add_parser("format", help="rewrite the library in one canonical order and layout")
-    fmt.add_argument("file", nargs="?", type=Path, help="the .bib file (default: the site's bibliography)")
+    fmt.add_argument("files", nargs="*", type=Path, help=".bib files (default: the site's bibliography)")
     fmt.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
     mode = fmt.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="change nothing; exit 1 if the file is not formatted")
@@ -78,9 +78,10 @@ def run_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bib_path(args: argparse.Namespace) -> tuple[Path, str]:
-    if args.file is not None:
-        return args.file, args.file.as_posix()
+def _bib_path(args: argparse.Namespace, file: Path | None = None) -> tuple[Path, str]:
+    file = file if file is not None else getattr(args, "file", None)
+    if file is not None:
+        return file, file.as_posix()
     site = load_site_config(args.config_file)
     return site.bibliography_path, site.display(site.bibliography_path)
 
@@ -93,18 +94,27 @@ def _read(path: Path, shown: str) -> str:
 
 
 def run_bib_lint(args: argparse.Namespace) -> int:
-    path, shown = _bib_path(args)
-    findings = lint_bib(_read(path, shown), shown)
-    errors = [f for f in findings if f.severity == "error"]
-    if findings:
-        print(format_findings(findings, args.format))
-    if args.format == "text":
-        print(f"{shown}: {len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
-    return 1 if errors else 0
+    status = 0
+    for file in args.files or [None]:
+        path, shown = _bib_path(args, file)
+        findings = lint_bib(_read(path, shown), shown)
+        errors = [f for f in findings if f.severity == "error"]
+        if findings:
+            print(format_findings(findings, args.format))
+        if args.format == "text":
+            print(f"{shown}: {len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+        status = max(status, 1 if errors else 0)
+    return status
 
 
 def run_bib_format(args: argparse.Namespace) -> int:
-    path, shown = _bib_path(args)
+    if args.stdout and len(args.files) > 1:
+        raise CheckError("--stdout prints one file: give one")
+    return max(_format_one(args, file) for file in args.files or [None])
+
+
+def _format_one(args: argparse.Namespace, file: Path | None) -> int:
+    path, shown = _bib_path(args, file)
     text = _read(path, shown)
     try:
         formatted = format_bib(text, shown)
@@ -114,8 +124,7 @@ def run_bib_format(args: argparse.Namespace) -> int:
     if args.stdout:
         sys.stdout.write(formatted)
         return 0
-    original = path.read_bytes()
-    if formatted.encode("utf-8") == original:
+    if formatted.encode("utf-8") == path.read_bytes():
         print(f"{shown}: already formatted")
         return 0
     if args.check:
