@@ -27,6 +27,7 @@ from .core.findings import Finding
 from .core.frontmatter import split_document
 from .markdown import EvidenceExtension
 from .reader import SiteReader
+from .review_build import ReviewBuild
 from .site import PluginOptions, SiteConfig
 
 log = get_plugin_logger(__name__)
@@ -42,6 +43,11 @@ class EvidenceConfig(base.Config):
     bibliography = c.Type(str, default="references.bib")
     articles_dir = c.Type(str, default="articles")
     uncited_claims = c.Choice(("error", "warn", "ignore"), default="error")
+    # Review workflow (review_build.py, core/review.py).
+    stale_approvals = c.Choice(("warn", "error"), default="warn")
+    review_period_months = c.Type(int, default=12)
+    editorial_policy = c.Type(str, default="editorial-policy.md")
+    review_dashboard = c.Type(str, default="review.md")
 
 
 class EvidencePlugin(BasePlugin[EvidenceConfig]):
@@ -63,6 +69,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 bibliography=self.config.bibliography,
                 articles_dir=self.config.articles_dir,
                 uncited_claims=self.config.uncited_claims,
+                stale_approvals=self.config.stale_approvals,
+                review_period_months=self.config.review_period_months,
+                editorial_policy=self.config.editorial_policy,
+                review_dashboard=self.config.review_dashboard,
             ),
             extensions=list(config.markdown_extensions),
             extension_configs=dict(config.mdx_configs),
@@ -76,6 +86,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 + "\n".join(f.as_text() for f in bib.errors)
             )
         self.checker = Checker(self.site, bib)
+        self.review = ReviewBuild(self.site, bib)
         self.extension = EvidenceExtension(bibliography=bib)
         config.markdown_extensions.append(self.extension)
         # Our templates override the theme's (after a site's own custom_dir),
@@ -96,6 +107,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         for asset in sorted(ASSETS_DIR.iterdir()):
             if asset.suffix in (".css", ".js"):
                 files.append(File.generated(config, f"{ASSETS_URI}/{asset.name}", abs_src_path=str(asset)))
+        for note in self.review.add_dashboard(files, config):
+            log.info(note)
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
@@ -110,12 +123,20 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         result = self.extension.result
         self.cited.update(result.cited_keys)
         self.page_refs[page.file.src_uri] = list(result.cited_keys)
+        # Front matter schema and approval (review_build.py). A stale approval
+        # is published honestly (under review, with the banner), so it is
+        # logged as info unless `stale_approvals: error`.
+        for finding in self.review.record(page, list(result.cited_keys)):
+            if finding.code == "stale-approval" and finding.severity != "error":
+                log.info(finding.as_text())
+            else:
+                self._report(finding)
         uncited = self.extension.check_claims and any(c.needs_citation for c in result.claims)
         if result.unknown or uncited:
             # Rare path: render once more with line markers to say where.
             report = self.checker.check_file(Path(page.file.abs_src_path))
             for finding in report.findings:
-                if finding.code != "front-matter":
+                if finding.code not in ("front-matter", "front-matter-schema", "stale-approval"):
                     self._report(finding)
         return html
 
@@ -137,6 +158,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 f"{len(self.errors)} citation problem(s) found (listed above); no page was written"
             )
         self._set_up_reader(env, config, files)
+        self.review.finish(env, config)
         return env
 
     def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:

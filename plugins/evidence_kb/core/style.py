@@ -23,7 +23,9 @@ from pybtex.database import Entry, Person
 from pybtex.richtext import Text
 from pybtex.style.formatting import BaseStyle, toplevel
 from pybtex.style import FormattedEntry
-from pybtex.style.template import FieldIsMissing, field, first_of, join, node, optional, sentence, tag
+from pybtex.style.template import FieldIsMissing, first_of, join, node, optional, sentence, tag
+
+from .latex import from_latex
 
 # Bump when the output of the style changes: persistent caches key on it.
 STYLE_VERSION = "1"
@@ -99,9 +101,10 @@ def vancouver_name(person: Person) -> Text:
     >>> str(vancouver_name(Person("{Medical Advisory Secretariat}")))
     'Medical Advisory Secretariat'
     """
-    last = Text(" ").join(person.rich_prelast_names + person.rich_last_names)
-    initials = _initials(person.rich_first_names + person.rich_middle_names)
-    lineage = Text(" ").join(person.rich_lineage_names)
+    # As person.rich_*_names, through our faster from_latex (core/latex.py).
+    last = Text(" ").join([from_latex(n) for n in person.prelast_names + person.last_names])
+    initials = _initials([from_latex(n) for n in person.first_names + person.middle_names])
+    lineage = Text(" ").join([from_latex(n) for n in person.lineage_names])
     parts = [last]
     if initials:
         parts.append(Text(initials))
@@ -127,6 +130,20 @@ def vancouver_names(children: Any, context: dict, role: str) -> Text:
     if truncated:
         names.append(Text("et al"))
     return Text(", ").join(names).add_period()
+
+
+@node
+def field(children: Any, context: dict, name: str, apply_func: Any = None, raw: bool = False) -> Any:
+    """pybtex's `field` node, converting LaTeX with our faster from_latex."""
+    if children:
+        raise ValueError(children)
+    entry = context["entry"]
+    try:
+        value = entry._find_field(name, bib_data=context.get("bib_data"))
+    except KeyError:
+        raise FieldIsMissing(name, entry) from None
+    result = value if raw else from_latex(value)
+    return apply_func(result) if apply_func else result
 
 
 def _missing(name: str, entry: Entry) -> Exception:
@@ -280,7 +297,7 @@ def entry_kind(entry: Entry) -> str:
 
 
 def _plain(latex: str) -> str:
-    return Text.from_latex(latex).render(PLAIN)
+    return from_latex(latex).render(PLAIN)
 
 
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
