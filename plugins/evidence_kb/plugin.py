@@ -25,6 +25,7 @@ from .check import Checker
 from .core.bibliography import BibliographyCache
 from .core.findings import Finding
 from .core.frontmatter import split_document
+from .core.refcache import CACHE_DIR, ReferenceCache
 from .markdown import EvidenceExtension
 from .reader import SiteReader
 from .review_build import ReviewBuild
@@ -85,6 +86,11 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 f"{len(bib.errors)} problem(s) in {bib.path}:\n"
                 + "\n".join(f.as_text() for f in bib.errors)
             )
+        # Formatted references persist between builds (core/refcache.py); the
+        # same instance serves every `mkdocs serve` rebuild from memory.
+        if getattr(self, "refcache", None) is None or self.refcache.folder != root / CACHE_DIR:
+            self.refcache = ReferenceCache(root / CACHE_DIR)
+        bib.store = self.refcache
         self.checker = Checker(self.site, bib)
         self.review = ReviewBuild(self.site, bib)
         self.extension = EvidenceExtension(bibliography=bib)
@@ -171,6 +177,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         reader.collect(pages, self.page_refs)
         reader.fill_markers(pages)
         env.globals["ekb_reader"] = reader.for_page
+
+    def on_post_build(self, *, config: Any) -> None:
+        self.refcache.save(keep=self.checker.bibliography.entries)
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         server.watch(str(self.site.bibliography_path))
