@@ -18,15 +18,19 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
 
 from .check import Checker
 from .core.bibliography import BibliographyCache
 from .core.findings import Finding
 from .core.frontmatter import split_document
+from .core.sanitize import clean_html, plain_meta
+from .core.sources import SourceError, read_text
+from .core.unsafe import page_findings
 from .core.refcache import CACHE_DIR, ReferenceCache
 from .markdown import EvidenceExtension
+from .output import StagedOutput, check_source_date_epoch
 from .reader import SiteReader
 from .review_build import ReviewBuild
 from .site import PluginOptions, SiteConfig
@@ -60,8 +64,13 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # Defining on_startup keeps this instance (and its cache) across
         # `mkdocs serve` rebuilds.
         self.command = command
+        self.dirty = dirty
 
     def on_config(self, config: Any) -> Any:
+        self.staged: StagedOutput | None = None
+        date_error = check_source_date_epoch()
+        if date_error:
+            raise PluginError(date_error)
         root = Path(config.config_file_path).parent
         self.site = SiteConfig(
             root=root,
@@ -105,6 +114,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             elif asset.suffix == ".js" and uri not in [str(s) for s in config.extra_javascript]:
                 config.extra_javascript.append(uri)
         self.errors = []
+        self.reported: set[Finding] = set()
+        self.sources: dict[str, str] = {}
+        # `mkdocs build` writes into a staging folder that replaces site_dir
+        # only when the whole build succeeded (see output.py).
+        if getattr(self, "command", None) in ("build", "gh-deploy") and not getattr(self, "dirty", False):
+            self.staged = StagedOutput.start(config)
         self.cited: set[str] = set()
         self.page_refs: dict[str, list[str]] = {}
         return config
@@ -117,12 +132,33 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             log.info(note)
         return files
 
+    def on_page_read_source(self, *, page: Any, config: Any) -> str | None:
+        # Read as the check does (UTF-8, BOM accepted, any line ending): a file
+        # in another encoding is one located error, not a traceback, and the
+        # build goes on to report every other problem before it stops.
+        if page.file.abs_src_path is None:
+            return None
+        path = Path(page.file.abs_src_path)
+        try:
+            text = read_text(path, self.site.display(path))
+        except SourceError as error:
+            self._report(Finding(error.path, error.line, 1, "unreadable", error.message))
+            text = ""
+        self.sources[page.file.src_uri] = text
+        return text
+
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         path = Path(page.file.abs_src_path)
         self.extension.check_claims = self.site.is_article(path)
-        doc = split_document(page.file.content_string.replace("\r\n", "\n"))
+        source = self.sources.get(page.file.src_uri)
+        if source is None:
+            source = page.file.content_string.replace("\r\n", "\n")
+        doc = split_document(source)
         if doc.error is not None:
             self._report(Finding(self.site.display(path), doc.error.line, 1, "front-matter", doc.error.message))
+        # Script in the source (core/unsafe.py): the check's message, with its line.
+        for finding in page_findings(self.site.display(path), source):
+            self._report(finding)
         return markdown
 
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
@@ -144,9 +180,15 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             for finding in report.findings:
                 if finding.code not in ("front-matter", "front-matter-schema", "stale-approval"):
                     self._report(finding)
-        return html
+        # Defence in depth: whatever the check let through, nothing
+        # executable reaches a reader (core/sanitize.py).
+        return clean_html(html)
 
     def _report(self, finding: Finding) -> None:
+        # Each problem once, however many paths found it.
+        if finding in self.reported:
+            return
+        self.reported.add(finding)
         if finding.severity == "error":
             log.error(finding.as_text())
             self.errors.append(finding)
@@ -163,6 +205,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             raise PluginError(
                 f"{len(self.errors)} citation problem(s) found (listed above); no page was written"
             )
+        # Front-matter text is printed raw by the theme: make it plain text.
+        for file in files.documentation_pages():
+            if file.page is not None and file.page.meta:
+                file.page.meta = plain_meta(file.page.meta)
         self._set_up_reader(env, config, files)
         self.review.finish(env, config)
         return env
@@ -178,8 +224,16 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         reader.fill_markers(pages)
         env.globals["ekb_reader"] = reader.for_page
 
+    @event_priority(-100)  # last, after every plugin has written its files
     def on_post_build(self, *, config: Any) -> None:
         self.refcache.save(keep=self.checker.bibliography.entries)
+        if self.staged is not None:
+            # Only a build that got this far replaces site_dir (output.py).
+            self.staged.finish(config)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if getattr(self, "staged", None) is not None:
+            self.staged.abandon()
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         server.watch(str(self.site.bibliography_path))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from pybtex.scanner import PybtexError, PybtexSyntaxError
 from pybtex.textutils import normalize_whitespace
 from pybtex.utils import CaseInsensitiveDict
 
+from .bibcheck import bad_key_message, check_entries, split_names_checked
 from .findings import Finding
 from .sources import SourceError, read_text
 
@@ -106,6 +108,18 @@ class _Collector:
         self.text = text
         self.problems: list[Finding] = []
 
+    parser: LowLevelParser | None = None
+
+    def _context(self) -> str:
+        """Which entry the error is in, and the usual causes of a `}` error."""
+        parser = self.parser
+        if parser is None or parser.command_start is None:
+            return ""
+        start = parser.command_start
+        found = re.match(r"@\s*\w+\s*[{(]\s*([^,\s{}]*)", self.text[start : start + 200])
+        entry = f" in entry {found.group(1)!r}" if found and found.group(1) else " in the entry"
+        return f"{entry} starting at line {_line_at(self.text, start)}"
+
     def __call__(self, error: PybtexError) -> None:
         line = getattr(error, "lineno", None) or 1
         message = str(error)
@@ -119,7 +133,10 @@ class _Collector:
                     f"@string{{{message} = {{...}}}} or put the value in braces"
                 )
             else:
-                message = f"malformed BibTeX: {message}"
+                hint = " (a missing comma between fields, or an unclosed brace?)" if (
+                    "'}' expected" in message or "unbalanced" in message or "end of file" in message
+                ) else ""
+                message = f"malformed BibTeX: {message}{self._context()}{hint}"
         self.problems.append(Finding(self.path, line, 1, "bib-syntax", message))
 
 
@@ -162,6 +179,7 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
     collect = _Collector(path, text)
     macros = CaseInsensitiveDict(month_names)
     parser = LowLevelParser(text, handle_error=collect, macros=macros, filename=path)
+    collect.parser = parser  # for the entry a syntax error is in
     lowered: dict[str, str] = {}
     line_at = _LineCounter(text)
     for command, body in parser:
@@ -171,9 +189,9 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
         if kind in ("string", "preamble"):
             continue
         key, raw_fields = body
-        if not key:
+        if not key or bad_key_message(command, key):
             bib.problems.append(
-                Finding(path, line, 1, "bib-syntax", f"@{command} entry without a key")
+                Finding(path, line, 1, "bib-syntax", bad_key_message(command, key or "") or f"@{command} entry without a key")
             )
             continue
         if key in bib.entries:
@@ -203,6 +221,7 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
             continue
         entry = Entry(command.lower())
         seen: set[str] = set()
+        pending_names: list[tuple[str, str]] = []
         for name, value_parts in raw_fields:
             lname = name.lower()
             if lname in seen:
@@ -213,15 +232,18 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
             seen.add(lname)
             value = normalize_whitespace("".join(value_parts))
             if lname in Person.valid_roles:
-                for name_text in _split_names(value, key, lname, line, bib):
-                    entry.add_person(Person(name_text), lname)
+                pending_names.append((lname, value))  # split once the entry's source is known
             else:
                 entry.fields[lname] = value
         bib.entries[key] = entry
         bib.lines[key] = line
         bib.sources[key] = text[start : parser.pos]
+        for role, names in pending_names:
+            for name_text in _split_names(names, key, role, line, bib):
+                entry.add_person(Person(name_text), role)
         lowered[key.lower()] = key
     bib.problems.extend(collect.problems)
+    bib.problems.extend(check_entries(bib))  # crossrefs, links, markup (bibcheck.py)
     bib.problems.sort()
     return bib
 
@@ -229,13 +251,16 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
 def _split_names(value: str, key: str, role: str, line: int, bib: Bibliography) -> list[str]:
     from pybtex.bibtex.utils import split_name_list
 
-    names = split_name_list(value)
-    # `A and and B` or a trailing `and` would become a bogus person: refuse.
-    if any(not n.strip() or n.strip().lower() == "and" for n in names) or value.strip().lower().endswith(" and"):
+    # `A and and B` or a trailing `and` would become a bogus person: report
+    # it, and keep every real name (bibcheck.py).
+    names, problem = split_names_checked(value, split_name_list(value))
+    if problem:
+        source = bib.sources.get(key, "")
+        found = re.search(rf"(?<![\w-]){role}\s*=", source, re.IGNORECASE)
+        at = line + source.count("\n", 0, found.start()) if found else line
         bib.problems.append(
-            Finding(bib.path, line, 1, "bib-names", f"entry {key!r}: malformed {role} list ('and' with no name beside it)")
+            Finding(bib.path, at, 1, "bib-names", f"entry {key!r}: malformed {role} list: {problem}")
         )
-        names = [n for n in names if n.strip() and n.strip().lower() != "and"]
     return names
 
 

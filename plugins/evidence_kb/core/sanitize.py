@@ -93,13 +93,15 @@ def clean_html(fragment: str) -> str:
     )
 
 
-def plain_text(value: str) -> str:
+def plain_text(value: str, quote: bool = True) -> str:
     """Front-matter text as HTML-escaped plain text (the theme prints it raw).
 
     >>> plain_text('Q & A <script>alert(1)</script><b>bold</b> &lt;/title&gt;')
     'Q & A bold &lt;/title&gt;'
     >>> plain_text('x" onfocus="alert(1)')
     'x&quot; onfocus=&quot;alert(1)'
+    >>> plain_text('Is "waiting" safe?', quote=False)
+    'Is "waiting" safe?'
     >>> plain_text(plain_text("A & B")) == plain_text("A & B")
     True
     """
@@ -107,7 +109,9 @@ def plain_text(value: str) -> str:
     # Escape all that could open markup or leave an attribute, but a lone `&`
     # stays as it is: some templates escape titles again, others print them raw.
     text = re.sub(r"&(?=[#A-Za-z0-9])", "&amp;", text)
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#x27;")
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    # Material prints some values in double-quoted attributes (description, author).
+    return text.replace('"', "&quot;") if quote else text
 
 
 def plain_meta(meta: dict[str, Any]) -> dict[str, Any]:
@@ -117,13 +121,15 @@ def plain_meta(meta: dict[str, Any]) -> dict[str, Any]:
     {'title': 'Q', 'hide': ['toc'], 'n': 1}
     """
 
-    def clean(value: Any) -> Any:
+    def clean(value: Any, quote: bool) -> Any:
         if isinstance(value, str):
-            return plain_text(value)
+            return plain_text(value, quote)
         if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
+            return {k: clean(v, quote) for k, v in value.items()}
         if isinstance(value, list):
-            return [clean(v) for v in value]
+            return [clean(v, quote) for v in value]
         return value
 
-    return {k: clean(v) for k, v in meta.items()}
+    # Titles appear only as text (never in a quoted attribute unescaped), and
+    # other code escapes them again: leave their quotes alone.
+    return {k: clean(v, k != "title") for k, v in meta.items()}
