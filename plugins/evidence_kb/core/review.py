@@ -224,7 +224,7 @@ def review_state(
     if meta.status == "approved":
         if meta.fingerprint is None:
             state.stale = True
-            state.stale_reason = "approved without a recorded fingerprint; approve with `evidencekb review approve`"
+            state.stale_reason = "no fingerprint of the approved text was recorded"
         elif meta.fingerprint != current:
             state.stale = True
             state.stale_reason = "the text or a cited reference changed after the approval"
@@ -247,7 +247,7 @@ def stale_finding(state: ReviewState, key_lines: dict[str, int], severity: str) 
         line,
         1,
         "stale-approval",
-        f"stale approval: {state.stale_reason}; the site shows it as under review until "
+        f"stale approval: {state.stale_reason}; the site shows the article as under review until "
         "`evidencekb review approve` records a new approval",
         "error" if severity == "error" else "warning",
     )
