@@ -201,8 +201,12 @@ class CitationTreeprocessor(Treeprocessor):
             for i, target in enumerate(backlinks[key]):
                 a = etree.SubElement(back, "a")
                 a.set("href", f"#{target}")
-                a.set("aria-label", f"Back to citation {i + 1} of reference {number}")
-                a.text = "↩" if len(backlinks[key]) == 1 else f"↩{_letter(i)}"
+                single = len(backlinks[key]) == 1
+                # The accessible name contains the visible letter (WCAG 2.5.3,
+                # axe's label-content-name-mismatch).
+                name = f"Back to citation {_letter(i)} of reference {number}"
+                a.set("aria-label", f"Back to the citation of reference {number}" if single else name)
+                a.text = "↩" if single else f"↩{_letter(i)}"
                 a.tail = " "
         return [heading, ol]
 

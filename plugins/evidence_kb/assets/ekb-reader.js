@@ -270,6 +270,7 @@
       link.setAttribute("aria-describedby", built[number].id);
       link.setAttribute("aria-expanded", "false");
       var touched = false;
+      var wasOpen = false;
       link.addEventListener("mouseenter", function () { showCard(link); });
       link.addEventListener("mouseleave", scheduleHide);
       link.addEventListener("focus", function () { showCard(link); });
@@ -279,11 +280,14 @@
       });
       link.addEventListener("pointerdown", function (event) {
         touched = event.pointerType === "touch" || event.pointerType === "pen";
+        // Touch also fires mouseenter before click: remember what was open
+        // before this tap began.
+        wasOpen = openLink === link;
       });
       // On touch there is no hover: the first tap shows the card, whose
       // "Go to reference" link (or a second tap) jumps to the entry.
       link.addEventListener("click", function (event) {
-        if (touched && openLink !== link) {
+        if (touched && !wasOpen) {
           event.preventDefault();
           showCard(link);
         } else {
@@ -307,7 +311,16 @@
 
   /* ---------- wiring ---------- */
 
+  // Material's search dialog has no accessible name (axe: aria-dialog-name).
+  function nameSearchDialog() {
+    var dialog = document.querySelector(".md-search[role='dialog']");
+    if (dialog && !dialog.hasAttribute("aria-label") && !dialog.hasAttribute("aria-labelledby")) {
+      dialog.setAttribute("aria-label", "Search");
+    }
+  }
+
   function setUp() {
+    nameSearchDialog();
     setUpAudience();
     setUpCitations();
   }
