@@ -177,20 +177,27 @@ class Checker:
                     )
         return findings
 
-    def check_paths(self, paths: list[Path] | None = None) -> Report:
-        """Check the given Markdown files (or every page of the site)."""
+    def check_paths(self, paths: list[Path] | None = None, cache: Any = None) -> Report:
+        """Check the given Markdown files (or every page of the site).
+
+        `cache`: a :class:`~evidence_kb.checkcache.CheckCache` reusing the
+        results of unchanged pages.
+        """
         whole_site = not paths
         files = sorted(self.site.docs_dir.rglob("*.md")) if whole_site else _expand(paths or [])
         report = Report()
         cited: set[str] = set()
         for path in files:
-            page = self.check_file(path)
+            page = cache.check_file(self, path) if cache is not None else self.check_file(path)
             report.findings.extend(page.findings)
             report.exemptions.extend(page.exemptions)
             report.claims += page.claims
             report.pages += 1
             cited.update(page.cited)
-        report.findings.extend(self.check_bibliography(cited if whole_site else None))
+        if cache is not None and whole_site:
+            report.findings.extend(cache.check_bibliography(self, cited))
+        else:
+            report.findings.extend(self.check_bibliography(cited if whole_site else None))
         report.findings = sorted(set(report.findings))
         return report
 

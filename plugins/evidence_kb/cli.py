@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .check import Checker, Report
+from .checkcache import CheckCache, LazyChecker
 from .core.bibliography import load_bibliography
 from .core.findings import CheckError, format_findings
 from .site import load_site_config
@@ -50,8 +51,12 @@ def run_check(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not path.exists():
             raise CheckError(f"{path}: no such file or folder")
-    bib = load_bibliography(site.bibliography_path, site.display(site.bibliography_path))
-    report = Checker(site, bib).check_paths(args.paths or None)
+    # Results of unchanged pages come from .cache/evidence-kb/check.json; the
+    # library is parsed only if some page must really be checked.
+    cache = CheckCache(site)
+    checker = LazyChecker(site, lambda: load_bibliography(site.bibliography_path, site.display(site.bibliography_path)))
+    report = checker.check_paths(args.paths or None, cache=cache)
+    cache.save(whole_site=not args.paths)
     print(render_report(report, args.format))
     return EXIT_PROBLEMS if report.errors else EXIT_CLEAN
 

@@ -30,7 +30,8 @@ from typing import Any, Iterable
 
 from pybtex.database import Entry
 
-from .style import STYLE_VERSION, FormattedReference
+from . import style
+from .style import FormattedReference
 
 # Under `mkdocs.` so `mkdocs build --verbose` shows it (a name only: no MkDocs import).
 log = logging.getLogger("mkdocs.plugins.evidence_kb.refcache")
@@ -45,7 +46,7 @@ def cache_version() -> str:
     """What the whole file depends on: cache layout, style and package versions."""
     from .. import __version__
 
-    return f"{FORMAT}/{STYLE_VERSION}/{__version__}"
+    return f"{FORMAT}/{style.STYLE_VERSION}/{__version__}"
 
 
 def entry_digest(key: str, entry: Entry) -> str:
