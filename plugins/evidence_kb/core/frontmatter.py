@@ -107,7 +107,7 @@ class _StrictLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
-                None, None, "anchors and aliases are not allowed in front matter", event.start_mark
+                None, None, f"anchors and aliases are not allowed in front matter ('*{event.anchor}')", event.start_mark
             )
         return super().compose_node(parent, index)
 

@@ -43,7 +43,7 @@ DANGEROUS_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 # Markdown link and image destinations, and reference definitions.
-INLINE_DEST = re.compile(r"\]\(\s*<?([^\s)>]*)")
+INLINE_DEST = re.compile(r"\]\(\s*<?([^\s()>]*(?:\([^\s()]*\)[^\s()>]*)*)")
 REFERENCE_DEF = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(\S*)", re.MULTILINE)
 # Python-Markdown's attr_list: `{: #id .class key=value }` (the colon is optional).
 ATTR_LIST = re.compile(r"\{:?[ ]*([^}\n ][^}\n]*)[ ]*\}")
@@ -80,15 +80,18 @@ def url_scheme_is_dangerous(value: str) -> str | None:
 
 
 def quoted(token: str) -> str:
-    """A token as messages quote it: shortened, on one line.
+    """A token as messages quote it: shortened, on one line, in single quotes
+    (backticks when it contains one).
 
     >>> quoted("<script>")
     "'<script>'"
+    >>> print(quoted("onerror=alert('x')"))
+    `onerror=alert('x')`
     """
     token = " ".join(token.split())
     if len(token) > QUOTED_MAX:
         token = token[: QUOTED_MAX - 1] + "…"
-    return repr(token) if "'" not in token else '"' + token.replace('"', '\\"') + '"'
+    return f"'{token}'" if "'" not in token else f"`{token}`"
 
 
 def mask_code(text: str) -> str:
