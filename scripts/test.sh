@@ -5,6 +5,7 @@ set -euo pipefail
 export NO_MKDOCS_2_WARNING=1
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/browser-deps.sh
 
 echo "== evidencekb check"
 .venv/bin/evidencekb check

@@ -224,5 +224,13 @@ def test_screenshots_of_the_model_article(browser, base_url: str, artifacts: Pat
                 link.hover()
             page.screenshot(path=str(artifacts / f"model-article-{name}-preview.png"))
             assert out.stat().st_size > 10_000
+            if not mobile:
+                # The patient version, and the article as printed.
+                page.goto(base_url + MODEL_ARTICLE + "?audience=patient")
+                page.screenshot(path=str(artifacts / "model-article-patient.png"))
+                page.goto(base_url + MODEL_ARTICLE + "?audience=clinician")
+                page.emulate_media(media="print")
+                page.screenshot(path=str(artifacts / "model-article-print.png"), full_page=True)
+                page.pdf(path=str(artifacts / "model-article.pdf"))
         finally:
             context.close()
