@@ -24,6 +24,7 @@ from mkdocs.utils import get_relative_url
 from .core.bibliography import Bibliography
 from .core.findings import Finding
 from .core.review import BANNER_TEXT, STATUS_LABELS, ReviewState, assess_article, count_by_status
+from .core.sources import SourceError, read_text
 from .site import SiteConfig
 
 DASHBOARD_TEMPLATE = "partials/ekb-review-dashboard.html"
@@ -81,9 +82,13 @@ class ReviewBuild:
         if not self.site.is_article(path):
             return []
         shown = self.site.display(path)
+        try:
+            text = read_text(path, shown)
+        except SourceError:
+            return []  # the plugin reports unreadable sources already
         assessment = assess_article(
             shown,
-            page.file.content_string.lstrip("\ufeff").replace("\r\n", "\n"),
+            text,
             cited,
             self.bibliography,
             stale_severity=self.site.options.stale_approvals,
