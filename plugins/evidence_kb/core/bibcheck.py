@@ -25,15 +25,21 @@ KEY_OK = re.compile(r"""^[^\s{}(),="#%'\\]+$""")
 URL_OK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 
-def bad_key_message(command: str, key: str) -> str | None:
+def bad_key_message(command: str, key: str, source: str = "") -> str | None:
     """Why `key` cannot be an entry's key (pybtex took a field for it), or None.
+
+    `source` is the entry's text from its `@`: a "key" followed by `=` is
+    the first field's name.
 
     >>> bad_key_message("misc", "title={T")
     "@misc entry without a key (pybtex would take 'title={T' for one): write @misc{key, ...}"
+    >>> bad_key_message("misc", "author", "@misc{\\n  author = {A}}")
+    "@misc entry without a key (pybtex would take 'author' for one): write @misc{key, ...}"
     >>> bad_key_message("article", "smith2020:x") is None
     True
     """
-    if KEY_OK.match(key):
+    first_field = re.match(rf"@\s*\w+\s*[{{(]\s*{re.escape(key)}\s*=", source)
+    if KEY_OK.match(key) and not first_field:
         return None
     return f"@{command} entry without a key (pybtex would take {quoted(key)} for one): write @{command}{{key, ...}}"
 

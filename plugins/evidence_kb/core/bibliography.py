@@ -116,7 +116,7 @@ class _Collector:
         if parser is None or parser.command_start is None:
             return ""
         start = parser.command_start
-        found = re.match(r"@\s*\w+\s*[{(]\s*([^,\s{}]*)", self.text[start : start + 200])
+        found = re.match(r"@\s*\w+\s*[{(]\s*([^,\s{}=]*)\s*,", self.text[start : start + 200])
         entry = f" in entry {found.group(1)!r}" if found and found.group(1) else " in the entry"
         return f"{entry} starting at line {_line_at(self.text, start)}"
 
@@ -189,9 +189,10 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
         if kind in ("string", "preamble"):
             continue
         key, raw_fields = body
-        if not key or bad_key_message(command, key):
+        key_problem = bad_key_message(command, key or "", text[start : start + 300]) if key else None
+        if not key or key_problem:
             bib.problems.append(
-                Finding(path, line, 1, "bib-syntax", bad_key_message(command, key or "") or f"@{command} entry without a key")
+                Finding(path, line, 1, "bib-syntax", key_problem or f"@{command} entry without a key")
             )
             continue
         if key in bib.entries:

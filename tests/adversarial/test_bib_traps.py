@@ -1,0 +1,137 @@
+"""pybtex's traps in references.bib: each a clear error with its line, nothing silently lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from adversarial_helpers import build, check, finding_lines, make_site
+
+from evidence_kb.core.bibliography import load_bibliography, parse_bibliography
+
+REALBIB = Path("/work/shared/realbib")
+ALPHA = "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"
+REST = "  author = {Roe, R},\n  title = {T},\n  year = {2019}"
+PAGES = {"articles/t.md": "---\ntitle: T\n---\n\n# T\n\nA claim [@alpha2020].\n", "index.md": "# Home\n"}
+
+# (trap, library after the alpha2020 entry (which fills lines 1-7), the exact finding)
+TRAPS = [
+    ("keys differing only in case (pybtex looks keys up case-insensitively)",
+     "@misc{Alpha2020,\n" + REST + "\n}\n",
+     "references.bib:8:1: key 'Alpha2020' differs only in case from 'alpha2020' (line 1); keys must differ in more than case"),
+    ("duplicate key",
+     "@misc{alpha2020,\n" + REST + "\n}\n",
+     "references.bib:8:1: duplicate key 'alpha2020' (first defined at line 1); keep one entry or rename one key"),
+    ("undefined @string macro (pybtex would leave the field empty)",
+     "@article{b,\n" + REST + ",\n  journal = jnl\n}\n",
+     "references.bib:12:1: undefined @string macro 'jnl': define it with @string{jnl = {...}} or put the value in braces"),
+    ("crossref to a missing entry",
+     "@inproceedings{b,\n" + REST + ",\n  crossref = {conf2019}\n}\n",
+     "references.bib:12:1: entry 'b': crossref 'conf2019' is not in references.bib"),
+    ("circular crossref",
+     "@inproceedings{b,\n" + REST + ",\n  crossref = {c}\n}\n\n@proceedings{c,\n" + REST + ",\n  crossref = {b}\n}\n",
+     "references.bib:12:1: entry 'b': circular crossref (b → c → b)"),
+    ("unclosed brace",
+     "@misc{b,\n" + REST + ",\n  note = {unclosed\n}\n\n@misc{c,\n" + REST + "\n}\n",
+     "references.bib:15:1: malformed BibTeX: '}' expected in entry 'b' starting at line 8 "
+     "(a missing comma between fields, or an unclosed brace?)"),
+    ("missing comma between fields (pybtex would drop the rest)",
+     "@misc{b,\n  author = {Roe, R}\n  title = {T},\n  year = {2019}\n}\n",
+     "references.bib:10:1: malformed BibTeX: '}' expected in entry 'b' starting at line 8 "
+     "(a missing comma between fields, or an unclosed brace?)"),
+    ("entry without a key (pybtex would take the first field's name)",
+     "@misc{\n" + REST + "\n}\n",
+     "references.bib:8:1: @misc entry without a key (pybtex would take 'author' for one): write @misc{key, ...}"),
+    ("`and and` in a name list (pybtex makes a person 'and Poe')",
+     "@misc{b,\n  author = {Roe, R and and Poe, E},\n  title = {T},\n  year = {2019}\n}\n",
+     "references.bib:9:1: entry 'b': malformed author list: 'and and' with no name between"),
+    ("trailing `and` in a name list",
+     "@misc{b,\n  author = {Roe, R and},\n  title = {T},\n  year = {2019}\n}\n",
+     "references.bib:9:1: entry 'b': malformed author list: a trailing 'and'"),
+    ("script smuggled through a field",
+     "@misc{b,\n  author = {Roe, R},\n  title = {T <script>alert(1)</script>},\n  year = {2019}\n}\n",
+     "references.bib:10:1: entry 'b', field 'title': '<script>' element is not allowed: "
+     "pages may not run scripts or embed other documents"),
+]
+
+
+@pytest.mark.parametrize("trap,entries,expected", TRAPS, ids=[t[0] for t in TRAPS])
+def test_check_reports_bib_trap_once(tmp_path, trap, entries, expected):
+    root = make_site(tmp_path, PAGES, bib=ALPHA + entries)
+    result = check(root)
+    assert result.returncode == 1, result.output
+    assert "Traceback" not in result.output
+    assert finding_lines(result.stdout).count(expected) == 1, result.stdout
+
+
+def test_build_fails_on_bib_trap_with_every_problem_listed(tmp_path):
+    library = ALPHA + TRAPS[0][1] + "\n" + "@misc{z,\n  author = {Roe, R and and Poe, E},\n  title = {T},\n  year = {2019}\n}\n"
+    root = make_site(tmp_path / "site", PAGES, bib=library)
+    result = build(root, site_dir=tmp_path / "out")
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "references.bib:8:1: key 'Alpha2020' differs only in case" in result.stderr
+    assert "references.bib:15:1: entry 'z': malformed author list: 'and and' with no name between" in result.stderr
+    assert not any((tmp_path / "out").rglob("*.html"))
+
+
+def test_names_beside_a_stray_and_are_kept():
+    bib = parse_bibliography("@misc{b, author = {Roe, R and and Poe, E and}, title={T}, year=2019}", "r.bib")
+    assert [str(p) for p in bib.entries["b"].persons["author"]] == ["Roe, R", "Poe, E"]
+
+
+def test_crossref_fields_are_inherited():
+    bib = parse_bibliography(
+        "@inproceedings{p, author={Roe, R}, title={Paper}, year=2019, crossref={conf}}\n"
+        "@proceedings{conf, title={Proceedings of X}, publisher={Pub}, year=2019}\n",
+        "r.bib",
+    )
+    assert bib.problems == []
+    assert bib.entries["p"].fields["booktitle"] == "Proceedings of X"
+    assert bib.entries["p"].fields["publisher"] == "Pub"
+
+
+# The real exports of shared/realbib (MIT, see its SOURCES.md): every problem
+# reported with file and line, nothing crashes, every usable entry renders.
+REAL_EXPECTED = {
+    "nfidd__nfidd__nfidd.bib": (38, [
+        "nfidd__nfidd__nfidd.bib:66:1: duplicate key 'czado2009' (first defined at line 17); keep one entry or rename one key",
+    ]),
+    "filsch__hypertension_prediction_models_hunt_study__zotero.bib": (98, [
+        "filsch__hypertension_prediction_models_hunt_study__zotero.bib:869:1: entry 'Chobanian2003': malformed author list: a trailing 'and'",
+        "filsch__hypertension_prediction_models_hunt_study__zotero.bib:883:1: entry 'Wolff2019': malformed author list: a trailing 'and'",
+        "filsch__hypertension_prediction_models_hunt_study__zotero.bib:1059:1: entry 'Calster2019': malformed author list: 'and and' with no name between",
+        "filsch__hypertension_prediction_models_hunt_study__zotero.bib:1223:1: entry 'Modesti2016': malformed author list: a trailing 'and'",
+    ]),
+}
+
+
+@pytest.mark.skipif(not REALBIB.is_dir(), reason="shared/realbib not available")
+@pytest.mark.parametrize("name", sorted(REAL_EXPECTED))
+def test_real_exports(name):
+    entries, errors = REAL_EXPECTED[name]
+    bib = load_bibliography(REALBIB / name, name)
+    assert len(bib.entries) == entries
+    assert [p.as_text() for p in bib.errors] == errors
+    # Warnings name what readers would not get (the EndNote `<Go to ISI>` urls).
+    for warning in (p for p in bib.problems if p.severity == "warning"):
+        assert warning.code == "bib-url" and warning.path == name and warning.line > 1
+    for key in bib.entries:
+        ref = bib.reference(key)
+        assert ref.html.strip(), key
+        assert "<script" not in ref.html
+    # The bogus persons pybtex would create are gone, the real names kept.
+    if "filsch" in name:
+        calster = [str(p) for p in bib.entries["Calster2019"].persons["author"]]
+        assert not any(p.lower().startswith("and") or p.lower().endswith(" and") for p in calster)
+        assert any("McLernon" in p for p in calster)
+
+
+@pytest.mark.skipif(not REALBIB.is_dir(), reason="shared/realbib not available")
+def test_real_export_in_a_build_fails_with_every_problem(tmp_path):
+    root = make_site(tmp_path / "site", PAGES)
+    shutil.copy(REALBIB / "filsch__hypertension_prediction_models_hunt_study__zotero.bib", root / "references.bib")
+    result = build(root, site_dir=tmp_path / "out")
+    assert result.returncode != 0 and "Traceback" not in result.output
+    for line in (869, 883, 1059, 1223):
+        assert f"references.bib:{line}:1: entry " in result.stderr
