@@ -110,7 +110,12 @@ class ReviewBuild:
         page = self.dashboard_page
         if page is None:
             return
-        states = sorted(self.states.values(), key=lambda s: (s.shown_status, s.title.lower()))
+        # Flagged articles first, then by step (submitted, under review, approved).
+        order = {key: i for i, key in enumerate(STATUS_LABELS)}
+        states = sorted(
+            self.states.values(),
+            key=lambda s: (not s.stale, not s.review_due, order[s.shown_status], s.title.lower()),
+        )
         articles = []
         for state in states:
             ctx = state.as_context()
