@@ -90,11 +90,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         loads = self.cache.loads
         bib = self.cache.get(self.site.bibliography_path, self.site.display(self.site.bibliography_path))
         log.debug("bibliography %s (%d entries)", "parsed" if self.cache.loads > loads else "up to date", len(bib.entries))
-        if bib.errors:
-            raise PluginError(
-                f"{len(bib.errors)} problem(s) in {bib.path}:\n"
-                + "\n".join(f.as_text() for f in bib.errors)
-            )
+        # Problems of the library itself are reported with every other
+        # problem in on_env (check_bibliography): all in one run, then stop.
         # Formatted references persist between builds (core/refcache.py); the
         # same instance serves every `mkdocs serve` rebuild from memory.
         if getattr(self, "refcache", None) is None or self.refcache.folder != root / CACHE_DIR:
