@@ -281,3 +281,29 @@ def test_benchmark_generator_is_deterministic_and_clean(tmp_path: Path) -> None:
     assert "@string{" in bib and '{\\"' in bib or "{\\'" in bib
     run = evidencekb(tmp_path / "a", "check")
     assert " 0 error(s)" in run.stdout, run.output
+
+
+# ------------------------------------------------------------ parsed library
+
+
+def test_library_cache_restores_and_invalidates(tmp_path: Path) -> None:
+    from evidence_kb.core.libcache import FILE_NAME as LIBRARY, LibraryCache
+
+    bib_path = tmp_path / "references.bib"
+    bib_path.write_text(BIB, encoding="utf-8")
+    load = LibraryCache(tmp_path / "cache")
+    first = load(bib_path, "references.bib")
+    again = LibraryCache(tmp_path / "cache")(bib_path, "references.bib")
+    assert list(again.entries) == list(first.entries) and again.lines == first.lines
+    assert again.problems == first.problems
+
+    restored = LibraryCache(tmp_path / "cache")
+    bib_path.write_text(BIB.replace("Old title", "New title"), encoding="utf-8")
+    edited = restored(bib_path, "references.bib")
+    assert (restored.parsed, restored.restored) == (1, 0)
+    assert "New title" in edited.reference("alpha2020").text
+
+    (tmp_path / "cache" / LIBRARY).write_bytes(b"\x80\x04garbage")
+    damaged = LibraryCache(tmp_path / "cache")
+    assert "New title" in damaged(bib_path, "references.bib").reference("alpha2020").text
+    assert damaged.parsed == 1

@@ -15,6 +15,8 @@ from pathlib import Path
 from . import __version__
 from .check import Checker, Report
 from .checkcache import CheckCache, LazyChecker
+from .core.libcache import LibraryCache
+from .core.refcache import CACHE_DIR
 from .core.bibliography import load_bibliography
 from .core.findings import CheckError, format_findings
 from .site import load_site_config
@@ -54,7 +56,8 @@ def run_check(args: argparse.Namespace) -> int:
     # Results of unchanged pages come from .cache/evidence-kb/check.json; the
     # library is parsed only if some page must really be checked.
     cache = CheckCache(site)
-    checker = LazyChecker(site, lambda: load_bibliography(site.bibliography_path, site.display(site.bibliography_path)))
+    library = LibraryCache(site.root / CACHE_DIR)
+    checker = LazyChecker(site, lambda: library(site.bibliography_path, site.display(site.bibliography_path)))
     report = checker.check_paths(args.paths or None, cache=cache)
     cache.save(whole_site=not args.paths)
     print(render_report(report, args.format))

@@ -28,6 +28,7 @@ from .core.frontmatter import split_document
 from .core.sanitize import clean_html, plain_meta
 from .core.sources import SourceError, read_text
 from .core.unsafe import page_findings
+from .core.libcache import LibraryCache
 from .core.refcache import CACHE_DIR, ReferenceCache
 from .markdown import EvidenceExtension
 from .output import StagedOutput, check_source_date_epoch
@@ -87,6 +88,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             extensions=list(config.markdown_extensions),
             extension_configs=dict(config.mdx_configs),
         )
+        # A changed library is restored from .cache/evidence-kb/ when it was
+        # parsed before (core/libcache.py).
+        if not isinstance(self.cache.loader, LibraryCache) or self.cache.loader.path.parent != root / CACHE_DIR:
+            self.cache.loader = LibraryCache(root / CACHE_DIR)
         loads = self.cache.loads
         bib = self.cache.get(self.site.bibliography_path, self.site.display(self.site.bibliography_path))
         log.debug("bibliography %s (%d entries)", "parsed" if self.cache.loads > loads else "up to date", len(bib.entries))

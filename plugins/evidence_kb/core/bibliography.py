@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.input.bibtex import LowLevelParser, month_names
@@ -285,6 +285,9 @@ class BibliographyCache:
         self._bib: Bibliography | None = None
         self.hits = 0
         self.loads = 0
+        # How a changed file is loaded; core/libcache.py offers one that keeps
+        # the parsed library on disk between builds.
+        self.loader: Callable[[Path, str | None], Bibliography] = load_bibliography
 
     def get(self, path: Path, display_path: str | None = None) -> Bibliography:
         try:
@@ -296,7 +299,7 @@ class BibliographyCache:
             self.hits += 1
             return self._bib
         self.loads += 1
-        self._bib = load_bibliography(path, display_path)
+        self._bib = self.loader(path, display_path)
         self._stamp = stamp
         return self._bib
 
