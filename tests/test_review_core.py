@@ -132,3 +132,13 @@ def test_review_core_does_not_import_mkdocs() -> None:
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not any(m.split(".")[0] == "mkdocs" for m in imported), name
+
+
+def test_fingerprint_covers_the_entry_a_cited_entry_inherits_from() -> None:
+    def bib(booktitle: str):
+        return parse_bibliography(
+            "@inproceedings{a, title={T}, year=2020, author={X}, crossref={p}}\n"
+            f"@proceedings{{p, title={{{booktitle}}}, year=2020, editor={{E}}}}", "r.bib"
+        )
+
+    assert fingerprint("Claim [@a]\n", ["a"], bib("Proc 1")) != fingerprint("Claim [@a]\n", ["a"], bib("Proc 2"))

@@ -68,11 +68,27 @@ def fingerprint(body: str, cited: Iterable[str], bibliography: Bibliography) -> 
     digest = hashlib.sha256()
     digest.update(b"evidence-kb approval v1\nbody\n")
     digest.update(normalise_body(body).encode("utf-8"))
-    for key in sorted(set(cited)):
+    for key in sorted(_with_crossrefs(cited, bibliography)):
         # An entry missing from the library hashes as "missing": adding it later changes the print.
         entry = bibliography.digest(key) if key in bibliography else "missing"
         digest.update(f"entry {key} {entry}\n".encode("utf-8"))
     return "sha256:" + digest.hexdigest()
+
+
+def _with_crossrefs(cited: Iterable[str], bibliography: Bibliography) -> set[str]:
+    """The cited keys and the entries they inherit fields from (`crossref`), transitively."""
+    keys: set[str] = set()
+    todo = list(cited)
+    while todo:
+        key = todo.pop()
+        if key in keys:
+            continue
+        keys.add(key)
+        entry = bibliography.entries.get(key)
+        parent = entry.fields.get("crossref", "").strip() if entry is not None else ""
+        if parent and parent in bibliography:
+            todo.append(parent)
+    return keys
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
