@@ -142,3 +142,10 @@ def test_fingerprint_covers_the_entry_a_cited_entry_inherits_from() -> None:
         )
 
     assert fingerprint("Claim [@a]\n", ["a"], bib("Proc 1")) != fingerprint("Claim [@a]\n", ["a"], bib("Proc 2"))
+
+
+def test_edit_keeps_the_comment_after_a_replaced_value() -> None:
+    raw = "---\nstatus: submitted   # moved by the editors\ntitle: 'Q #1'\n---\nBody\n"
+    assert edit_front_matter(raw, {"status": "under-review"}) == (
+        "---\nstatus: under-review   # moved by the editors\ntitle: 'Q #1'\n---\nBody\n"
+    )

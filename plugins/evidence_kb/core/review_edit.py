@@ -88,13 +88,36 @@ def _insert_at(lines: list[str], key: str) -> int:
     return len(lines)
 
 
+def trailing_comment(line: str) -> str:
+    """The comment ending a one-line `key: value` (with the spaces before it), or "".
+
+    >>> trailing_comment("status: submitted  # by hand\\n"), trailing_comment('title: "A #1"\\n')
+    ('  # by hand', '')
+    """
+    text = line.rstrip("\r\n")
+    for match in re.finditer(r"[ \t]+#", text):
+        try:
+            if yaml.safe_load(text[: match.start()]) == yaml.safe_load(text):
+                return text[match.start() :]
+        except yaml.YAMLError:
+            continue
+    return ""
+
+
 def _set_field(lines: list[str], key: str, new: list[str]) -> None:
     index = _find(lines, key)
     if index is None:
         at = _insert_at(lines, key)
         lines[at:at] = new
-    else:
-        lines[index : _extent(lines, index)] = new
+        return
+    end = _extent(lines, index)
+    if end == index + 1 and len(new) == 1:
+        # One line for one line: keep the author's comment at its end.
+        comment = trailing_comment(lines[index])
+        if comment:
+            body = new[0].rstrip("\r\n")
+            new = [body + comment + new[0][len(body) :]]
+    lines[index:end] = new
 
 
 def _append_reviewer(lines: list[str], reviewers: list[dict[str, Any]], nl: str) -> None:
