@@ -15,6 +15,7 @@ from conftest import REPO, ROOTS, evidencekb
 from evidence_kb.core.bibformat import BibFormatError, format_bib, signature
 from evidence_kb.core.biblint import lint_bib
 from evidence_kb.core.bibliography import parse_bibliography
+from evidence_kb.core.bibsource import read_source
 
 REALBIB = Path(__file__).parent / "data" / "realbib"
 NFIDD = REALBIB / "nfidd__nfidd__nfidd.bib"
@@ -122,22 +123,23 @@ def test_format_layout_is_canonical() -> None:
     assert order == ["@string{jama = {JAMA", "@string{aim = {Annals of Internal Medicine", "@preamble{{\\newcommand{\\noop",
                      "@misc{alpha2019", "@misc{alpha2019", "@article{zeta2020", "@comment{JabRef settings: keep me"]
     assert out.endswith("@comment{JabRef settings: keep me}\n\n% Trailing comment.\n")
-    # Fields: lower-case names in a fixed order, values in braces, macros and concatenations kept.
+    # Fields: lower-case names in a fixed order for the type, `=` aligned, values in
+    # braces, macros and concatenations kept, no comma after the last field.
     assert (
         "% About zeta.\n@article{zeta2020,\n"
-        "  author = {Doe, Jane and {World Health Organization}},\n"
-        "  title = {Zeta {trial} of {\\\"u}ber-care},\n"
+        "  author  = {Doe, Jane and {World Health Organization}},\n"
+        "  title   = {Zeta {trial} of {\\\"u}ber-care},\n"
         "  journal = jama,\n"
-        "  pages = {1--10},\n"
-        "  year = {2020},\n"
-        "  month = mar,\n"
+        "  year    = {2020},\n"
+        "  month   = mar,\n"
+        "  pages   = {1--10}\n"
         "}\n"
     ) in out
-    assert "  note = {Part } # aim # { and more},\n" in out
+    assert "  note         = {Part } # aim # { and more},\n" in out
     # Multi-line values are kept character for character.
-    assert "  abstract = {Line one\n    line two   with  spaces},\n" in out
+    assert "  abstract     = {Line one\n    line two   with  spaces}\n}" in out
     # Text between entries that BibTeX ignores moves with the entry after it.
-    assert "junk text between entries is a comment to BibTeX\n@misc{alpha2019,\n  title = {Second alpha" in out
+    assert "junk text between entries is a comment to BibTeX\n@misc{alpha2019,\n  title        = {Second alpha" in out
 
 
 def test_format_refuses_a_library_with_syntax_errors_and_changes_nothing(tmp_path: Path) -> None:
@@ -150,6 +152,15 @@ def test_format_refuses_a_library_with_syntax_errors_and_changes_nothing(tmp_pat
     assert result.returncode == 1
     assert "references.bib:" in result.stderr and "nothing was changed" in result.stderr
     assert bib.read_text(encoding="utf-8") == original
+
+
+def test_entries_copied_from_the_vetted_library_are_already_formatted() -> None:
+    # The canonical layout is our vetted library's, so formatting only sorts entries.
+    for name in ("repo", "fixture"):
+        text = LIBRARIES[name]
+        formatted = format_bib(text)
+        for block in read_source(text).blocks:
+            assert text[block.start : block.end] in formatted, block.key
 
 
 def test_bib_format_command_writes_then_check_passes(tmp_path: Path) -> None:

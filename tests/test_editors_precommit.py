@@ -125,7 +125,7 @@ def test_hook_rejects_a_library_change_that_lint_or_the_articles_refuse(repo: Re
 
     # Removing an entry an article cites: the whole-site check refuses it.
     start = bib.index("@article{qaseem2017noninvasive")
-    end = bib.index("@article{chou2017systemic")
+    end = bib.index("\n}\n", start) + 3
     repo.write("references.bib", bib[:start] + bib[end:])
     repo.git("add", "references.bib")
     rejected = repo.git("commit", "-m", "Remove a reference")

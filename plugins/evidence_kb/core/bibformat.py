@@ -9,10 +9,12 @@ The layout:
 - then every `@comment{...}` block verbatim (tools such as JabRef keep their
   settings there), then whatever closed the file;
 - one blank line between blocks; entry types and field names in lower case;
-  fields in a fixed order (who, what, where, when, identifiers, the rest
-  alphabetically), one per line, indented by two spaces, with a comma after
-  each; every value in braces (`"x"` and bare numbers become `{x}`), macros
-  and `#` concatenations kept as written.
+  fields in a fixed order for the entry's type (who, what, where, when,
+  identifiers, notes, the rest alphabetically), one per line, indented by two
+  spaces, `=` aligned within the entry, commas between fields; every value
+  in braces (`"x"` and bare numbers become `{x}`), macros and `#`
+  concatenations kept as written. This is the layout of our vetted library,
+  so an entry copied from it verbatim is already formatted.
 
 Nothing is lost: the value inside each delimiter is kept character for
 character, and :func:`format_bib` re-reads its own output and refuses to
@@ -27,45 +29,23 @@ from typing import Any
 from .bibsource import Block, RawField, read_source
 from .findings import Finding
 
-# The order fields are written in; any other field follows, alphabetically.
-FIELD_ORDER = (
-    "author",
-    "editor",
-    "title",
-    "subtitle",
-    "booktitle",
-    "journal",
-    "journaltitle",
-    "series",
-    "edition",
-    "volume",
-    "number",
-    "issue",
-    "chapter",
-    "pages",
-    "year",
-    "month",
-    "date",
-    "publisher",
-    "organization",
-    "institution",
-    "school",
-    "address",
-    "location",
-    "howpublished",
-    "type",
-    "language",
-    "doi",
-    "pmid",
-    "pmcid",
-    "isbn",
-    "issn",
-    "url",
-    "urldate",
-    "note",
-    "kind",
-)
-_RANK = {name: index for index, name in enumerate(FIELD_ORDER)}
+# The order fields are written in: who, what, where, when, then identifiers
+# and notes; any other field follows, alphabetically. Journal articles and
+# reports are written the way our vetted library writes them, so an entry
+# copied from it is already in canonical form.
+_HEAD = ("author", "editor", "title", "subtitle")
+_TAIL = ("doi", "pmid", "pmcid", "isbn", "issn", "url", "urldate", "eprint", "archiveprefix",
+         "primaryclass", "addendum", "language", "langid", "note", "kind")
+_ARTICLE = _HEAD + ("journal", "journaltitle", "year", "month", "date", "volume", "number", "issue",
+                    "pages") + _TAIL
+_REPORT = _HEAD + ("institution", "type", "number", "year", "month", "date", "address") + _TAIL
+_DEFAULT = _HEAD + (
+    "booktitle", "journal", "journaltitle", "series", "edition", "volume", "number", "issue", "chapter",
+    "pages", "organization", "institution", "school", "publisher", "address", "location", "howpublished",
+    "type", "year", "month", "date",
+) + _TAIL
+FIELD_ORDER: dict[str, tuple[str, ...]] = {"article": _ARTICLE, "techreport": _REPORT, "report": _REPORT}
+_RANKS = {kind: {n: i for i, n in enumerate(order)} for kind, order in [*FIELD_ORDER.items(), ("", _DEFAULT)]}
 
 
 class BibFormatError(Exception):
@@ -76,14 +56,17 @@ class BibFormatError(Exception):
         self.findings = findings
 
 
-def field_sort_key(name: str) -> tuple[int, str]:
-    """Where a field goes in an entry.
+def field_sort_key(name: str, entry_type: str = "") -> tuple[int, str]:
+    """Where a field goes in an entry of a given type.
 
-    >>> sorted(["url", "zz", "title", "author", "abstract"], key=field_sort_key)
-    ['author', 'title', 'url', 'abstract', 'zz']
+    >>> sorted(["url", "zz", "year", "title", "number", "author", "abstract"], key=field_sort_key)
+    ['author', 'title', 'number', 'year', 'url', 'abstract', 'zz']
+    >>> sorted(["pages", "year", "number", "journal"], key=lambda n: field_sort_key(n, "article"))
+    ['journal', 'year', 'number', 'pages']
     """
+    ranks = _RANKS.get(entry_type.lower(), _RANKS[""])
     lowered = name.lower()
-    return (_RANK.get(lowered, len(FIELD_ORDER)), lowered)
+    return (ranks.get(lowered, len(ranks)), lowered)
 
 
 def format_value(parts: list[tuple[str, str]]) -> str:
@@ -115,13 +98,16 @@ def clean_comment(text: str) -> str:
 
 
 def _format_entry(block: Block) -> str:
-    fields = sorted(block.fields, key=lambda f: field_sort_key(f.name))
+    kind = block.command.lower()
+    fields = sorted(block.fields, key=lambda f: field_sort_key(f.name, kind))
     # A key that contains `}` can only be written in the `@type(key, ...)` form.
     opening, closing = ("(", ")") if "}" in block.key else ("{", "}")
-    lines = [f"@{block.command.lower()}{opening}{block.key},"]
-    lines += [f"  {f.name.lower()} = {format_value(f.parts)}," for f in fields]
-    lines.append(closing)
-    return "\n".join(lines)
+    if not fields:
+        return f"@{kind}{opening}{block.key}{closing}"
+    # `=` aligned within the entry, as our vetted library writes it.
+    width = max(len(f.name) for f in fields)
+    lines = [f"  {f.name.lower():<{width}} = {format_value(f.parts)}" for f in fields]
+    return f"@{kind}{opening}{block.key},\n" + ",\n".join(lines) + f"\n{closing}"
 
 
 def _format_block(block: Block, text: str) -> str:
@@ -141,12 +127,12 @@ def format_bib(text: str, path: str = "references.bib") -> str:
     >>> print(format_bib('@Article{b, Year = 2020, title = "T"}\\n% about a\\n@misc{a,title={A}}'))
     % about a
     @misc{a,
-      title = {A},
+      title = {A}
     }
     <BLANKLINE>
     @article{b,
       title = {T},
-      year = {2020},
+      year  = {2020}
     }
     <BLANKLINE>
     """
