@@ -25,6 +25,7 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
+from markdown.serializers import _escape_attrib, _escape_attrib_html, _escape_cdata  # the serializer's own escaping
 from markdown.treeprocessors import Treeprocessor
 
 from .core.bibliography import Bibliography
@@ -165,50 +166,58 @@ class CitationTreeprocessor(Treeprocessor):
         heading = etree.Element("h2")
         heading.set("id", "references")
         heading.text = "References"
-        ol = etree.Element("ol")
-        ol.set("class", REFERENCES_CLASS)
+        # The list is written as HTML text and stashed as one raw block: as
+        # ElementTree elements (about ten per entry) it cost more than the
+        # rest of our page work together (BENCHMARKS.md). Python-Markdown's
+        # own escaping and line breaks keep the output the same.
+        attr = _escape_attrib_html if self.md.output_format == "html" else _escape_attrib
+        tag = _Tag(attr)
+        items = []
         for number, key in enumerate(order, start=1):
             ref = bib.reference(key)
-            li = etree.SubElement(ol, "li")
-            li.set("id", f"ref-{number}")
-            li.set("class", "ekb-ref")
-            li.set("data-ekb-key", key)
+            attrs = [("id", f"ref-{number}"), ("class", "ekb-ref"), ("data-ekb-key", key)]
             if ref.year:
                 # Read by the citation preview card (assets/ekb-reader.js).
-                li.set("data-ekb-year", ref.year)
-            kind = etree.SubElement(li, "span")
-            kind.set("class", "ekb-ref__kind")
-            kind.text = ref.kind
-            kind.tail = " "
-            text = etree.SubElement(li, "span")
-            text.set("class", "ekb-ref__text")
-            # Already escaped by pybtex's HTML backend: stash it as HTML.
-            text.text = self.md.htmlStash.store(ref.html)
-            text.tail = " "
+                attrs.append(("data-ekb-year", ref.year))
+            parts = [
+                tag("span", [("class", "ekb-ref__kind")], _escape_cdata(ref.kind)), " ",
+                # Already escaped by pybtex's HTML backend.
+                tag("span", [("class", "ekb-ref__text")], ref.html), " ",
+            ]
             if ref.links:
-                links = etree.SubElement(li, "span")
-                links.set("class", "ekb-ref__links")
-                for i, (label, url) in enumerate(ref.links):
-                    a = etree.SubElement(links, "a")
-                    a.set("href", url)
-                    a.set("rel", "noopener")
-                    a.text = label
-                    if i + 1 < len(ref.links):
-                        a.tail = " · "
-                links.tail = " "
-            back = etree.SubElement(li, "span")
-            back.set("class", "ekb-ref__back")
+                links = " · ".join(
+                    tag("a", [("href", url), ("rel", "noopener")], _escape_cdata(label)) for label, url in ref.links
+                )
+                parts += [tag("span", [("class", "ekb-ref__links")], links), " "]
+            back = []
             for i, target in enumerate(backlinks[key]):
-                a = etree.SubElement(back, "a")
-                a.set("href", f"#{target}")
                 single = len(backlinks[key]) == 1
                 # The accessible name contains the visible letter (WCAG 2.5.3,
                 # axe's label-content-name-mismatch).
                 name = f"Back to citation {_letter(i)} of reference {number}"
-                a.set("aria-label", f"Back to the citation of reference {number}" if single else name)
-                a.text = "↩" if single else f"↩{_letter(i)}"
-                a.tail = " "
-        return [heading, ol]
+                label = f"Back to the citation of reference {number}" if single else name
+                text = "↩" if single else f"↩{_letter(i)}"
+                back.append(tag("a", [("href", f"#{target}"), ("aria-label", label)], _escape_cdata(text)) + " ")
+            parts.append(tag("span", [("class", "ekb-ref__back")], "".join(back)))
+            items.append(tag("li", attrs, "".join(parts)))
+        html = tag("ol", [("class", REFERENCES_CLASS)], "\n" + "\n".join(items) + "\n")
+        # A paragraph holding only a stash placeholder is replaced by the
+        # block itself when the page is serialised.
+        block = etree.Element("p")
+        block.text = self.md.htmlStash.store(html)
+        return [heading, block]
+
+
+class _Tag:
+    """`tag("a", [("href", url)], inner_html)` → `<a href="...">inner_html</a>`."""
+
+    def __init__(self, escape_attribute: Any) -> None:
+        self.escape = escape_attribute
+
+    def __call__(self, name: str, attrs: list[tuple[str, str]], inner: str) -> str:
+        # Sorted, as Python-Markdown's serializer writes them.
+        attributes = "".join(f' {k}="{self.escape(v)}"' for k, v in sorted(attrs))
+        return f"<{name}{attributes}>{inner}</{name}>"
 
 
 def _letter(index: int) -> str:
