@@ -110,6 +110,16 @@ def test_scaffold_write_check_build(kb: Path) -> None:
     assert "ekb-bottom-line" in html
     assert "Noninvasive Treatments for Acute, Subacute, and Chronic Low Back Pain" in html
 
+    # Then review (issue 5's tools) takes the scaffolded article from submitted to approved.
+    shown = f"docs/articles/{SLUG}.md"
+    assert evidencekb(kb, "review", "request", shown).returncode == 0
+    approved = evidencekb(kb, "review", "approve", shown, "--reviewer", "Dr Roe", "--role", "MD")
+    assert approved.returncode == 0, approved.output
+    meta = split_document(path.read_text(encoding="utf-8")).meta
+    assert meta["status"] == "approved" and meta["reviewers"][0]["name"] == "Dr Roe"
+    final = evidencekb(kb, "check")
+    assert final.returncode == 0 and "0 error(s), 0 warning(s)" in final.stdout, final.output
+
 
 def test_an_uncited_claim_in_the_new_article_fails_the_check(kb: Path) -> None:
     assert evidencekb(kb, "new", QUESTION, "--author", "Jane Doe").returncode == 0

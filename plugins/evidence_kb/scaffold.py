@@ -116,6 +116,7 @@ def render_article(new: NewArticle) -> str:
     - Jane Doe
     created: 2025-01-02
     updated: 2025-01-02
+    # description: the bottom line in one sentence
     ---
     <BLANKLINE>
     # Is X safe?
@@ -132,6 +133,8 @@ def render_article(new: NewArticle) -> str:
         "updated": new.today,
     }
     front = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+    # Filled in once the article is written (see docs/editorial-policy.md).
+    front += "# description: the bottom line in one sentence\n"
     parts = [f"---\n{front}---\n", f"# {new.question}\n"]
     for heading, guidance in SECTIONS:
         parts.append(f"## {heading}\n\n<!-- {guidance} -->\n")
