@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -33,13 +34,32 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+# Material's instant navigation only follows links listed in sitemap.xml,
+# which has URLs only when `site_url` is set: build with the URL the test
+# server will have, as a deployment does with its own.
+BUILD = """
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+build(load_config("mkdocs.yml", site_url=sys.argv[1], site_dir=sys.argv[2], strict=True))
+"""
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real knowledge base, built with `mkdocs build --strict`."""
+def server_address() -> tuple[str, int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return "127.0.0.1", probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory, server_address: tuple[str, int]) -> Path:
+    """The real knowledge base, built strictly, for the test server's URL."""
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    url = "http://%s:%d/" % server_address
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        [sys.executable, "-c", BUILD, url, str(out)],
         cwd=REPO, capture_output=True, text=True, env=env, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -47,10 +67,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_url(built_site: Path) -> Iterator[str]:
+def base_url(built_site: Path, server_address: tuple[str, int]) -> Iterator[str]:
     """The built site served over HTTP on 127.0.0.1 (search needs a server)."""
     handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(server_address, handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -66,13 +66,18 @@ def test_citation_follows_to_entry_and_back(page: Page, base_url: str) -> None:
     page.goto(base_url + MODEL_ARTICLE)
     link, number = _cite_for(page, "mas2005intrathecal")
     cite_id = link.locator("xpath=ancestor::sup").get_attribute("id")
-    link.click()
-    expect(page).to_have_url(re.compile(f"#ref-{number}$"))
+    assert link.get_attribute("href").endswith(f"#ref-{number}")
+    # (Material's navigation.tracking soon rewrites the address bar's
+    # fragment to the section in view, so the tests look at the scroll.)
     entry = page.locator(f"#ref-{number}")
+    expect(entry).not_to_be_in_viewport()
+    link.click()
     expect(entry).to_be_in_viewport()
-    entry.locator(".ekb-ref__back a").first.click()
-    expect(page).to_have_url(re.compile(f"#{cite_id}$"))
-    expect(page.locator(f"#{cite_id}")).to_be_in_viewport()
+    back = entry.locator(".ekb-ref__back a").first
+    assert back.get_attribute("href").endswith(f"#{cite_id}")
+    back.click()
+    expect(page.locator(f"#{cite_id} a").first).to_be_in_viewport()
+    expect(entry).not_to_be_in_viewport()
 
 
 def test_citation_preview_on_tap(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +94,7 @@ def test_citation_preview_on_tap(browser, base_url: str) -> None:  # type: ignor
         box = card.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         card.get_by_role("link", name=f"Go to reference {number}").tap()
-        expect(page).to_have_url(re.compile(f"#ref-{number}$"))
+        expect(page.locator(f"#ref-{number}")).to_be_in_viewport()
         expect(card).to_be_hidden()
     finally:
         context.close()
@@ -112,10 +117,17 @@ def test_audience_choice_holds_across_pages_and_reload(page: Page, base_url: str
     page.get_by_role("radio", name="Patient or caregiver").check()
     _expect_audience(page, "patient")
 
-    # Instant navigation to another article (no full reload) keeps it ...
+    # Instant navigation to another article (no full reload: the script
+    # re-initialises on Material's document$) keeps it ...
+    page.evaluate("window.__ekbSamePage = true")
     page.locator(".ekb-related a", has_text="muscle relaxant").first.click()
     expect(page).to_have_url(re.compile("muscle-relaxants-acute-low-back-pain/"))
+    expect(page.locator(".md-content h1")).to_contain_text("muscle relaxant")
+    assert page.evaluate("window.__ekbSamePage") is True, "instant navigation did not happen"
     _expect_audience(page, "patient")
+    link, number = _cite_for(page, "friedman2019ibuprofen")
+    link.hover()
+    expect(page.locator(f"#ekb-card-{number}")).to_contain_text("Tizanidine")
     # ... and so does a reload (localStorage).
     page.reload()
     _expect_audience(page, "patient")
@@ -168,7 +180,7 @@ def test_search_finds_a_drug_and_reaches_its_article(page: Page, base_url: str) 
     expect(result).to_be_visible()
     result.click()
     expect(page).to_have_url(re.compile("articles/muscle-relaxants-acute-low-back-pain/"))
-    expect(page.locator("h1")).to_contain_text("muscle relaxant")
+    expect(page.locator(".md-content h1")).to_contain_text("muscle relaxant")
 
 
 def test_home_page_lists_questions_by_specialty_and_recent(page: Page, base_url: str) -> None:

@@ -193,7 +193,10 @@
     jump.href = "#" + entry.id;
     jump.className = "ekb-card__jump";
     jump.textContent = "Go to reference " + number;
-    jump.addEventListener("click", function () { hideCard(); });
+    jump.addEventListener("click", function (event) {
+      hideCard();
+      jumpTo(event, "#" + entry.id);
+    });
     foot.appendChild(jump);
     card.appendChild(foot);
 
@@ -248,6 +251,18 @@
     hideTimer = null;
   }
 
+  // Jumps between a citation and its entry are plain fragment navigation,
+  // done here: Material's instant navigation (with navigation.tracking)
+  // intercepts same-page link clicks and drops one made just after a scroll.
+  function jumpTo(event, hash) {
+    var target = document.getElementById(decodeURIComponent(hash.slice(1)));
+    if (!target) return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (window.location.hash === hash) target.scrollIntoView();
+    else window.location.hash = hash;
+  }
+
   function setUpCitations() {
     openCard = null;
     openLink = null;
@@ -288,12 +303,22 @@
       // "Go to reference" link (or a second tap) jumps to the entry.
       link.addEventListener("click", function (event) {
         if (touched && !wasOpen) {
+          // Material's instant navigation also handles clicks on links:
+          // keep this tap to ourselves.
           event.preventDefault();
+          event.stopPropagation();
           showCard(link);
         } else {
           hideCard();
+          jumpTo(event, "#ref-" + number);
         }
         touched = false;
+      });
+    });
+    // The entries' links back to their citations.
+    Array.prototype.forEach.call(content.querySelectorAll(".ekb-ref__back a"), function (back) {
+      back.addEventListener("click", function (event) {
+        jumpTo(event, back.hash);
       });
     });
     content.appendChild(cards);
