@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 MODEL_ARTICLE = "articles/baclofen-back-strain/"
 
 PHONE = {"width": 375, "height": 812}
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _cite_for(page: Page, key: str):  # type: ignore[no-untyped-def]
@@ -183,6 +184,17 @@ def test_search_finds_a_drug_and_reaches_its_article(page: Page, base_url: str) 
     expect(page.locator(".md-content h1")).to_contain_text("muscle relaxant")
 
 
+def test_search_finds_an_article_by_question_words(page: Page, base_url: str) -> None:
+    page.goto(base_url + MODEL_ARTICLE)
+    page.keyboard.press("s")
+    page.keyboard.type("which NSAID risks")
+    result = page.locator(".md-search-result__item a[href*='nsaid-choice-low-back-pain']").first
+    expect(result).to_be_visible()
+    result.click()
+    expect(page.locator(".md-content h1")).to_contain_text("Which NSAID")
+    expect(page.locator(".ekb-audience-switch")).to_have_count(1)  # set up again after instant navigation
+
+
 def test_home_page_lists_questions_by_specialty_and_recent(page: Page, base_url: str) -> None:
     page.goto(base_url)
     expect(page.locator("ul.ekb-recent li a")).to_have_count(4)
@@ -195,7 +207,8 @@ def test_phone_has_no_horizontal_overflow(browser, base_url: str) -> None:  # ty
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        for path in ("", MODEL_ARTICLE, "articles/nsaid-choice-low-back-pain/"):
+        articles = sorted(p.name for p in (REPO / "docs" / "articles").glob("*.md"))
+        for path in ["", *(f"articles/{name.removesuffix('.md')}/" for name in articles)]:
             page.goto(base_url + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"/{path}: page is {width}px wide at {PHONE['width']}px"
