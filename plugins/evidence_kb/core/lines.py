@@ -20,18 +20,21 @@ MARKER = re.compile(f"{START}([{DIGITS}]+){END}")
 _TO_DIGITS = str.maketrans("0123456789", DIGITS)
 _FROM_DIGITS = str.maketrans(DIGITS, "0123456789")
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+# Block quote marks (`> `) may come first: inside a quote the same syntax applies.
+QUOTE = r"(?:[ \t]*>)*"
+FENCE = re.compile(rf"^{QUOTE}\s*(`{{3,}}|~{{3,}})")
 NO_MARKER = re.compile(
-    r"""^\s*(?:
+    "^" + QUOTE + r"""\s*(?:
         [!?]{3}\+?\s            # admonition / details header
       | ///                     # pymdownx.blocks header or end
-      | \[[^\]]+\]:\s           # link reference definition
+      | \[[^\]]+\]:(?:\s|$)      # link reference definition (a marker would become its URL)
       | \*\[[^\]]+\]:           # abbreviation
       | <                       # HTML tag line
       | (?:[-*_]\s*){3,}$       # thematic break
       | =+\s*$                  # setext underline
       | \{:?[^}]*\}\s*$         # attribute list on its own line
       | \|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$  # table delimiter row
+      | \|[\s|]*$              # a row of bare pipes
     )""",
     re.VERBOSE,
 )

@@ -40,7 +40,7 @@ URL_ATTRIBUTES = (
     "srcset", "manifest", "icon", "usemap", "profile",
 )
 DANGEROUS_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+FENCE = re.compile(r"^(?:[ \t]*>)*\s*(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 # Markdown link and image destinations, and reference definitions.
 INLINE_DEST = re.compile(r"\]\(\s*<?([^\s()>]*(?:\([^\s()]*\)[^\s()>]*)*)")
