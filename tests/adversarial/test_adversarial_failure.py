@@ -6,7 +6,7 @@ import filecmp
 import shutil
 
 import pytest
-from adversarial_helpers import ROOTS, build, check, finding_lines, make_site
+from adversarial_helpers import REPO, ROOTS, build, check, finding_lines, make_site
 
 BAD_BIB = (
     "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"
@@ -86,12 +86,21 @@ def _same_tree(a, b) -> list[str]:
     return [f for f in files_a if not filecmp.cmp(a / f, b / f, shallow=False)]
 
 
-def test_two_builds_are_byte_identical_with_source_date_epoch(tmp_path):
+@pytest.mark.parametrize("name", ["basic", "repo"])
+def test_two_builds_are_byte_identical_with_source_date_epoch(tmp_path, name):
+    """The second build also reads formatted references from the cache the first one wrote."""
     site = tmp_path / "site"
-    shutil.copytree(ROOTS / "basic", site)
+    if name == "repo":
+        site.mkdir()
+        for item in ("mkdocs.yml", "references.bib"):
+            shutil.copy(REPO / item, site / item)
+        shutil.copytree(REPO / "docs", site / "docs")
+    else:
+        shutil.copytree(ROOTS / name, site)
     # With a site_url MkDocs writes page dates into sitemap.xml(.gz).
     config = site / "mkdocs.yml"
-    config.write_text("site_url: https://example.org/kb/\n" + config.read_text())
+    if "site_url:" not in config.read_text():
+        config.write_text("site_url: https://example.org/kb/\n" + config.read_text())
     env = {"SOURCE_DATE_EPOCH": "1700000000"}
     one = build(site, "--strict", site_dir=tmp_path / "one", env=env)
     two = build(site, "--strict", site_dir=tmp_path / "two", env=env)
