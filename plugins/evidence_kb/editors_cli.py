@@ -40,7 +40,7 @@ def add_editor_commands(sub: Any) -> None:
     new.add_argument("question", help='the clinical question, quoted: "What is ...?"')
     new.add_argument("--author", help="the author's name (default: git config user.name)")
     new.add_argument("--slug", help="file name without .md (default: made from the question)")
-    new.add_argument("--tag", action="append", default=[], dest="tags", help="a tag (specialty); repeat for more")
+    new.add_argument("--tag", action="append", default=[], dest="tags", metavar="TAG", help="a tag (specialty); repeat for more")
     new.add_argument("--audience", choices=AUDIENCES, default="clinician", help="who the article is for (default: clinician)")
     new.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
     new.set_defaults(run=run_new)
