@@ -321,9 +321,18 @@ def generate_corpus(dest: Path, articles: int, refs: int, seed: int) -> dict[str
 
 # ---------------------------------------------------------------- timing
 
+# Set by main(): a copy of plugins/ taken when the run starts, first on the
+# children's import path, so that every build of the run uses the same code
+# (and the caches, which key on our code, stay valid) even if the working
+# tree changes meanwhile.
+CODE_SNAPSHOT: Path | None = None
+
+
 def run_child(args: list[str], cwd: Path) -> dict[str, Any]:
     """Run one command; wall time and the child's own peak memory (max RSS)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if CODE_SNAPSHOT is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_SNAPSHOT), env.get("PYTHONPATH", "")]))
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # wait4 gives this child's resource usage alone (getrusage(RUSAGE_CHILDREN)
@@ -454,6 +463,15 @@ def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     return {"medians": medians, "ratios": ratios}
 
 
+def _git_revision() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "plugins"], cwd=REPO, capture_output=True, text=True)
+        return head.stdout.strip() + ("+uncommitted" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100)
@@ -470,11 +488,12 @@ def main(argv: list[str] | None = None) -> int:
         info = generate_corpus(args.generate_only, args.articles, args.refs, args.seed)
         print(f"corpus in {args.generate_only}: {info}")
         return 0
-    temp = None
-    corpus = args.corpus
-    if corpus is None:
-        temp = tempfile.mkdtemp(prefix="ekb-bench-")
-        corpus = Path(temp) / "corpus"
+    global CODE_SNAPSHOT
+    temp = tempfile.mkdtemp(prefix="ekb-bench-")
+    CODE_SNAPSHOT = Path(temp) / "code"
+    shutil.copytree(REPO / "plugins" / "evidence_kb", CODE_SNAPSHOT / "evidence_kb",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    corpus = args.corpus or Path(temp) / "corpus"
     try:
         info = generate_corpus(corpus, args.articles, args.refs, args.seed)
         print(f"corpus: {info['articles']} articles, {info['refs']} references, {info['citations']} citations ({corpus})")
@@ -488,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
                               (("plain", "site-plain"), ("ours", "site"), ("material", "site-material"))}
         results = {
             "corpus": info,
+            "code": _git_revision(),
             "command": " ".join([Path(sys.executable).name, "scripts/benchmark.py", *(argv if argv is not None else sys.argv[1:])]),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": {"platform": platform.platform(), "python": platform.python_version(),
@@ -508,8 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"results written to {args.out}")
     finally:
-        if temp:
-            shutil.rmtree(temp, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)
     return 0
 
 
