@@ -337,3 +337,53 @@ def test_bib_lint_command(tmp_path: Path) -> None:
     assert clean.returncode == 0 and clean.stdout.strip() == "references.bib: 0 error(s), 0 warning(s)"
     missing = evidencekb(site, "bib", "lint", "nope.bib")
     assert missing.returncode == 2 and "nope.bib" in missing.stderr and "Traceback" not in missing.stderr
+
+
+BIB_NOISE = st.lists(
+    st.sampled_from(list('@misc{}(),="#% \n\\abAB12-_and~$')
+                    + ["@article{", "title = ", "author = {", " and and ", "\\'", "{\\i}", "@string{", "@comment{"]),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(BIB_NOISE)
+def test_lint_and_format_never_crash(text: str) -> None:
+    # Whatever the input, lint returns located findings and format either
+    # formats losslessly or refuses with located findings: never a traceback.
+    for finding in lint_bib(text, "references.bib"):
+        assert finding.line >= 1 and finding.column >= 1 and finding.message
+    try:
+        formatted = format_bib(text)
+    except BibFormatError as error:
+        assert error.findings and all(f.line >= 1 for f in error.findings)
+    else:
+        assert signature(formatted) == signature(text)
+        assert format_bib(formatted) == formatted
+
+
+_PIECE = st.lists(st.sampled_from(list('{}"#,=@ \nab1\\') + [" and ", "\\'", "{\\i}", "jan", "\\textit{x}", "10.1000/x",
+                                                          "http://a b", "a, b, c, d"]), max_size=8).map("".join)
+_FIELD = st.tuples(st.sampled_from(["title", "author", "year", "doi", "url", "month", "pmid", "note", "Journal"]), _PIECE,
+                   st.sampled_from(["{%s}", '"%s"', "%s"]))
+_BLOCK = st.tuples(st.sampled_from(["@misc", "@Article", "@string", "@comment", "@preamble", "% note\n@misc"]),
+                   st.sampled_from(["{", "("]), st.sampled_from(["a", "b", "A", "k:1", ""]), st.lists(_FIELD, max_size=4),
+                   st.sampled_from(["}", ")", "", "}}"]))
+
+
+def _render(block: tuple) -> str:
+    command, opening, key, fields, closing = block
+    return f"{command}{opening}{key}, " + ", ".join(f"{n} = " + (w % v) for n, v, w in fields) + closing
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BLOCK, max_size=5).map(lambda blocks: "\n".join(map(_render, blocks))))
+def test_lint_and_format_never_crash_on_entry_shaped_input(text: str) -> None:
+    test_lint_and_format_never_crash.hypothesis.inner_test(text)  # type: ignore[attr-defined]
+
+
+def test_lint_reports_a_name_pybtex_cannot_read() -> None:
+    # pybtex raises on "a, b, c, d"; lint reports it at the field instead.
+    assert lint_text("@misc{x, author = {a, b, c, d and Doe, J}, title = {T}, year = 2020}") == [
+        "references.bib:1:19: entry 'x': author 'a, b, c, d': too many commas: write 'Last, First' (or 'Last, Jr., First')"
+    ]

@@ -97,6 +97,26 @@ def clean_comment(text: str) -> str:
     return "\n".join(kept).strip("\n")
 
 
+def split_leading(before: str) -> tuple[str, str]:
+    """The text before the first block: (the file's header, the comment right above the block).
+
+    The comment right above is the run of non-blank lines with no blank line
+    between it and the block; it moves with its block, the header stays first.
+
+    >>> split_leading("% Library\\n\\n% about a\\n")
+    ('% Library', '% about a')
+    >>> split_leading("% Library\\n\\n")
+    ('% Library', '')
+    """
+    lines = [line.rstrip() for line in before.split("\n")]
+    if lines and not lines[-1]:
+        lines.pop()  # the start of the block's own line
+    above: list[str] = []
+    while lines and lines[-1]:
+        above.insert(0, lines.pop())
+    return clean_comment("\n".join(lines)), clean_comment("\n".join(above))
+
+
 def _format_entry(block: Block) -> str:
     kind = block.command.lower()
     fields = sorted(block.fields, key=lambda f: field_sort_key(f.name, kind))
@@ -148,13 +168,13 @@ def format_bib(text: str, path: str = "references.bib") -> str:
         header = clean_comment(text)
         return header + "\n" if header else ""
     chunks: list[str] = []
-    header = clean_comment(source.blocks[0].before)
+    header, first_comment = split_leading(source.blocks[0].before)
     if header:
         chunks.append(header)
 
     def with_comment(index: int, block: Block) -> str:
         formatted = _format_block(block, text)
-        comment = clean_comment(block.before) if index else ""
+        comment = clean_comment(block.before) if index else first_comment
         return f"{comment}\n{formatted}" if comment else formatted
 
     indexed = list(enumerate(source.blocks))

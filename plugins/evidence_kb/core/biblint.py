@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pybtex import errors as pybtex_errors
 from pybtex.bibtex.utils import split_name_list
-from pybtex.database import Entry
+from pybtex.database import Entry, Person
 from pybtex.richtext import Text
 
 from .bibliography import missing_reader_fields, parse_bibliography
@@ -54,6 +55,13 @@ def plain(latex: str) -> str:
     "Müller's AIDS study"
     """
     return Text.from_latex(latex).render(PLAIN)
+
+
+def _safe_plain(latex: str) -> str:
+    try:
+        return plain(latex)
+    except Exception:  # what pybtex cannot parse is reported as a syntax problem already
+        return latex
 
 
 def leftover_latex(latex: str) -> list[str]:
@@ -97,10 +105,26 @@ def malformed_names(value: str) -> bool:
     return any(n in ("", "and") or n.startswith("and ") for n in names) or stripped.endswith(" and")
 
 
+def name_problem(name: str) -> str | None:
+    """Why pybtex cannot read one person's name, or None.
+
+    >>> name_problem("Penn, R. D."), name_problem("Doe, Jr., John"), name_problem("a, b, c, d")
+    (None, None, "too many commas: write 'Last, First' (or 'Last, Jr., First')")
+    """
+    with pybtex_errors.capture() as errors:
+        Person(name)
+    if errors:
+        return "too many commas: write 'Last, First' (or 'Last, Jr., First')"
+    return None
+
+
 class _Linter:
     def __init__(self, text: str, path: str) -> None:
         self.path = path
-        self.bib = parse_bibliography(text, path)
+        # pybtex raises on a name such as "a, b, c, d" (too many commas), which
+        # would stop the loader; collect instead: each name is checked below.
+        with pybtex_errors.capture():
+            self.bib = parse_bibliography(text, path)
         self.source = read_source(text)
         self.findings: list[Finding] = []
 
@@ -170,11 +194,15 @@ class _Linter:
             if malformed_names(raw.value):
                 self.add(*at, "bib-names",
                          f"entry '{key}': malformed {name} list ('and' with no name beside it)")
+            for person in split_name_list(raw.value):
+                problem = name_problem(person)
+                if problem:
+                    self.add(*at, "bib-names", f"entry '{key}': {name} {' '.join(person.split())!r}: {problem}")
             self.latex(key, name, raw, at)
-        elif name == "year" and value and not re.fullmatch(r"\d{4}", plain(value)):
+        elif name == "year" and value and not re.fullmatch(r"\d{4}", _safe_plain(value)):
             self.add(*at, "bib-year", f"entry '{key}': year {value!r} is not a four-digit year", "warning")
         elif name == "month" and value:
-            month = plain(value).strip().rstrip(".").lower()
+            month = _safe_plain(value).strip().rstrip(".").lower()
             if month not in MONTHS and not (month.isdigit() and 1 <= int(month) <= 12):
                 self.add(*at, "bib-month", f"entry '{key}': month {value!r} is not a month", "warning")
         elif name in SHOWN_FIELDS:
