@@ -84,7 +84,8 @@ def add_markers(text: str, first_line: int = 1) -> str:
             out.append(line)
             continue
         stripped = line.strip()
-        if not stripped or NO_MARKER.match(line) or stripped.endswith("}"):
+        # A trailing backslash would escape the marker (and `# a\` become a heading).
+        if not stripped or NO_MARKER.match(line) or stripped.endswith(("}", "\\")):
             out.append(line)
             continue
         if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
