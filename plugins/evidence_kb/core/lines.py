@@ -27,7 +27,7 @@ NO_MARKER = re.compile(
     "^" + QUOTE + r"""\s*(?:
         [!?]{3}\+?\s            # admonition / details header
       | ///                     # pymdownx.blocks header or end
-      | \[[^\]]+\]:(?:\s|$)      # link reference definition (a marker would become its URL)
+      | \[[^\]]+\]:              # link reference definition (a marker would change its URL)
       | \*\[[^\]]+\]:           # abbreviation
       | <                       # HTML tag line
       | (?:[-*_]\s*){3,}$       # thematic break
