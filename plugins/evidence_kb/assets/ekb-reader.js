@@ -225,10 +225,10 @@
     cancelHide();
     var card = document.getElementById(link.getAttribute("aria-describedby"));
     if (!card) return;
-    if (openCard && openCard !== card) hideCard();
+    if (openCard) hideCard();
     card.hidden = false;
     place(card, link);
-    link.setAttribute("aria-expanded", "true");
+    link.classList.add("ekb-cite__link--open");
     openCard = card;
     openLink = link;
   }
@@ -236,7 +236,7 @@
   function hideCard() {
     cancelHide();
     if (openCard) openCard.hidden = true;
-    if (openLink) openLink.setAttribute("aria-expanded", "false");
+    if (openLink) openLink.classList.remove("ekb-cite__link--open");
     openCard = null;
     openLink = null;
   }
@@ -283,7 +283,6 @@
       }
       // Screen readers announce the card as the link's description.
       link.setAttribute("aria-describedby", built[number].id);
-      link.setAttribute("aria-expanded", "false");
       var touched = false;
       var wasOpen = false;
       link.addEventListener("mouseenter", function () { showCard(link); });
