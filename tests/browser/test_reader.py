@@ -63,6 +63,25 @@ def test_citation_preview_on_hover_and_focus(page: Page, base_url: str) -> None:
     expect(card).to_be_hidden()
 
 
+def test_citation_preview_reached_with_the_tab_key(page: Page, base_url: str) -> None:
+    page.goto(base_url + MODEL_ARTICLE)
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('a.ekb-cite__link')"):
+            break
+    else:
+        raise AssertionError("no citation number is reachable with Tab")
+    described = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
+    card = page.locator(f"#{described}")
+    expect(card).to_be_visible()
+    expect(card).to_have_attribute("role", "tooltip")
+    page.keyboard.press("Escape")
+    expect(card).to_be_hidden()
+    page.keyboard.press("Enter")  # and the number still jumps to its entry
+    number = described.removeprefix("ekb-card-")
+    expect(page.locator(f"#ref-{number}")).to_be_in_viewport()
+
+
 def test_citation_follows_to_entry_and_back(page: Page, base_url: str) -> None:
     page.goto(base_url + MODEL_ARTICLE)
     link, number = _cite_for(page, "mas2005intrathecal")
