@@ -39,6 +39,9 @@ NO_MARKER = re.compile(
     re.VERBOSE,
 )
 
+# An admonition or block header right after a list marker (`1. !!! note`).
+BLOCK_IN_ITEM = re.compile("^" + QUOTE + r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:[!?]{3}\+?\s|///)")
+
 
 def marker(line: int) -> str:
     """The marker for a 1-based line number.
@@ -85,7 +88,7 @@ def add_markers(text: str, first_line: int = 1) -> str:
             continue
         stripped = line.strip()
         # A trailing backslash would escape the marker (and `# a\` become a heading).
-        if not stripped or NO_MARKER.match(line) or stripped.endswith(("}", "\\")):
+        if not stripped or NO_MARKER.match(line) or BLOCK_IN_ITEM.match(line) or stripped.endswith(("}", "\\")):
             out.append(line)
             continue
         if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
