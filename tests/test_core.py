@@ -142,3 +142,8 @@ def test_long_author_lists_are_truncated() -> None:
     ref = format_reference("x", Entry("article", fields={"title": "T", "journal": "J", "year": "1"},
                                       persons={"author": persons}))
     assert ref.text.startswith("Author0 A, Author1 A, Author2 A, et al. T.")
+
+
+def test_unreadable_name_is_a_located_problem() -> None:
+    bib = parse_bibliography("@misc{a,\n  title = {T},\n  year = 2001,\n  author = {a, b, c, d}\n}\n", "r.bib")
+    assert any(p.code == "bib-names" and p.line == 1 and "'a, b, c, d'" in p.message for p in bib.errors)

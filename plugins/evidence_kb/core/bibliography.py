@@ -241,7 +241,15 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
         bib.sources[key] = text[start : parser.pos]
         for role, names in pending_names:
             for name_text in _split_names(names, key, role, line, bib):
-                entry.add_person(Person(name_text), role)
+                try:
+                    entry.add_person(Person(name_text), role)
+                except PybtexError as error:
+                    # e.g. "Doe, John, Jr, extra": too many commas for one name.
+                    bib.problems.append(
+                        Finding(path, line, 1, "bib-names",
+                                f"entry {key!r}: cannot read the {role} name {name_text!r} ({error}); "
+                                "write it as 'Last, First' or 'Last, Jr, First'")
+                    )
         lowered[key.lower()] = key
     bib.problems.extend(collect.problems)
     bib.problems.extend(check_entries(bib))  # crossrefs, links, markup (bibcheck.py)
