@@ -35,6 +35,7 @@ NO_MARKER = re.compile(
       | \{:?[^}]*\}\s*$         # attribute list on its own line
       | \|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$  # table delimiter row
       | \|[\s|]*$              # a row of bare pipes
+      | (?:[-*+]|\d{1,9}[.)])?\s*$  # nothing but quote marks or a list marker
     )""",
     re.VERBOSE,
 )
