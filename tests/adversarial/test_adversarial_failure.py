@@ -96,7 +96,7 @@ def test_two_builds_are_byte_identical_with_source_date_epoch(tmp_path, name):
             shutil.copy(REPO / item, site / item)
         shutil.copytree(REPO / "docs", site / "docs")
     else:
-        shutil.copytree(ROOTS / name, site)
+        shutil.copytree(ROOTS / name, site, ignore=shutil.ignore_patterns(".cache", "site"))
     # With a site_url MkDocs writes page dates into sitemap.xml(.gz).
     config = site / "mkdocs.yml"
     if "site_url:" not in config.read_text():

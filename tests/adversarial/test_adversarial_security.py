@@ -37,8 +37,14 @@ EXPECTED = [
 ]
 
 
-def test_check_rejects_every_script_with_its_line():
-    result = check(XSS)
+def _copy(source, dest):
+    # Never the source tree's .cache: it may hold a library parsed with other checks.
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".cache", "site"))
+    return dest
+
+
+def test_check_rejects_every_script_with_its_line(tmp_path):
+    result = check(_copy(XSS, tmp_path / "site"))
     assert result.returncode == 1
     assert finding_lines(result.stdout) == EXPECTED
     # Code is shown, never run: neither the code span nor the fenced block is reported.
@@ -47,7 +53,7 @@ def test_check_rejects_every_script_with_its_line():
 
 def test_build_refuses_the_page_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
-    result = build(XSS, site_dir=out)
+    result = build(_copy(XSS, tmp_path / "site"), site_dir=out)
     assert result.returncode != 0 and "Traceback" not in result.output
     assert f"{A}:7:12: '<script>' element is not allowed" in result.stderr
     assert not out.exists() or not any(out.iterdir())
@@ -65,8 +71,7 @@ def test_sanitiser_removes_what_the_check_would_miss(tmp_path, monkeypatch):
     for module in (evidence_kb.check, evidence_kb.plugin):
         monkeypatch.setattr(module, "page_findings", lambda *args, **kwargs: [])
     monkeypatch.setattr(evidence_kb.core.bibcheck, "scan_markup", lambda *args, **kwargs: [])
-    site = tmp_path / "copy"
-    shutil.copytree(XSS, site)
+    site = _copy(XSS, tmp_path / "copy")
     out = tmp_path / "out"
     mkdocs_build(load_config(str(site / "mkdocs.yml"), site_dir=str(out)))
     page = (out / "articles" / "attack" / "index.html").read_text(encoding="utf-8")
@@ -100,7 +105,7 @@ def test_every_site_that_builds_runs_no_content_script(tmp_path, name):
             shutil.copy(source / item, root / item)
         shutil.copytree(source / "docs", root / "docs")
     else:
-        shutil.copytree(source, root)
+        _copy(source, root)
     out = tmp_path / "out"
     result = build(root, site_dir=out)
     assert "Traceback" not in result.output, result.output
