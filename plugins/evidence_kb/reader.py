@@ -25,7 +25,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .core.related import ArticleInfo, Related, recently_updated, related
+from .core.related import ArticleInfo, Related, RelatedIndex, recently_updated
 from .site import SiteConfig
 
 RECENT_MARKER = "<!-- evidence-kb:recently-updated -->"
@@ -77,11 +77,13 @@ class SiteReader:
         self.settings = _settings(extra)
         self.relative_url = relative_url
         self.articles: dict[str, ArticleInfo] = {}
+        self._index: RelatedIndex | None = None
 
     def collect(self, pages: list[Any], refs: Mapping[str, list[str]]) -> None:
         """`pages`: MkDocs pages (rendered); `refs`: cited keys by source path."""
         from pathlib import Path
 
+        self._index = None
         for page in pages:
             src = page.file.abs_src_path
             if src is None or not self.site.is_article(Path(src)):
@@ -96,6 +98,12 @@ class SiteReader:
                 updated=str(meta.get("updated") or meta.get("created") or ""),
             )
 
+    def index(self) -> RelatedIndex:
+        """Built once per build, after every article is collected."""
+        if self._index is None:
+            self._index = RelatedIndex(list(self.articles.values()))
+        return self._index
+
     def for_page(self, page: Any) -> PageReader:
         info = self.articles.get(page.file.src_uri)
         if info is None:
@@ -105,7 +113,7 @@ class SiteReader:
             is_article=True,
             disclaimer=str(self.settings.get("disclaimer") or DISCLAIMER),
             patient_disclaimer=str(self.settings.get("patient_disclaimer") or PATIENT_DISCLAIMER),
-            related=related(info, list(self.articles.values()), limit),
+            related=self.index().related(info, limit),
             propose_url=str(self.settings.get("propose_question_url") or ""),
         )
 

@@ -9,6 +9,8 @@ an object.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,6 +176,13 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
+@functools.lru_cache(maxsize=512)
+def _load_front_matter(text: str) -> tuple[Any, dict[str, int]]:
+    # The plugin, the review and the safety checks all split the same page
+    # during one build; the strict YAML load is the costly part, done once.
+    return load_yaml(text, first_line=2)
+
+
 def split_document(text: str) -> Document:
     """Split front matter from the body as MkDocs does, but never silently.
 
@@ -187,7 +196,9 @@ def split_document(text: str) -> Document:
     body_line = text.count("\n", 0, match.end()) + 1
     doc = Document(body=text[match.end() :], body_line=body_line, has_front_matter=True)
     try:
-        data, doc.key_lines = load_yaml(match.group(1), first_line=2)
+        data, lines = _load_front_matter(match.group(1))
+        # Callers get their own copies: the cached originals stay untouched.
+        data, doc.key_lines = copy.deepcopy(data), dict(lines)
     except FrontMatterError as error:
         doc.error = error
         return doc

@@ -60,18 +60,46 @@ def related(article: ArticleInfo, others: list[ArticleInfo], limit: int = 5) -> 
     >>> [r.article.title for r in related(a, [a, b, c, d])]
     ['C', 'B']
     """
-    tags = set(article.tags)
-    refs = set(article.refs)
-    found = []
-    for other in others:
-        if other.path == article.path:
-            continue
-        shared_tags = tuple(t for t in other.tags if t in tags)
-        shared_refs = len(refs & set(other.refs))
-        if shared_tags or shared_refs:
-            found.append(Related(other, shared_tags, shared_refs))
-    found.sort(key=lambda r: (-r.score, r.article.title.lower()))
-    return found[:limit]
+    return RelatedIndex(others).related(article, limit)
+
+
+class RelatedIndex:
+    """Articles indexed by tag and by reference, built once per site.
+
+    Comparing every article with every other one is quadratic in the size of
+    the site; through the index each article meets only the articles it
+    shares something with.
+    """
+
+    def __init__(self, articles: list[ArticleInfo]) -> None:
+        self.by_tag: dict[str, list[ArticleInfo]] = {}
+        self.by_ref: dict[str, list[ArticleInfo]] = {}
+        for info in articles:
+            for tag in dict.fromkeys(info.tags):
+                self.by_tag.setdefault(tag, []).append(info)
+            for ref in dict.fromkeys(info.refs):
+                self.by_ref.setdefault(ref, []).append(info)
+
+    def related(self, article: ArticleInfo, limit: int = 5) -> list[Related]:
+        shared_refs: dict[str, int] = {}
+        others: dict[str, ArticleInfo] = {}
+        for ref in dict.fromkeys(article.refs):
+            for other in self.by_ref.get(ref, ()):
+                shared_refs[other.path] = shared_refs.get(other.path, 0) + 1
+                others[other.path] = other
+        tags = set(article.tags)
+        for tag in dict.fromkeys(article.tags):
+            for other in self.by_tag.get(tag, ()):
+                others[other.path] = other
+        found = []
+        for path, other in others.items():
+            if path == article.path:
+                continue
+            # Tags in the other article's own order, as readers see them there.
+            tags_shared = tuple(t for t in other.tags if t in tags)
+            found.append(Related(other, tags_shared, shared_refs.get(path, 0)))
+        found.sort(key=lambda r: (-r.score, r.article.title.lower()))
+        return found[:limit]
 
 
 def recently_updated(articles: list[ArticleInfo], limit: int = 5) -> list[ArticleInfo]:
