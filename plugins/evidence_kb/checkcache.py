@@ -69,13 +69,12 @@ def settings_digest(site: SiteConfig, today: dt.date | None = None) -> str:
 
 
 def _page_from(data: dict[str, Any]) -> PageReport:
-    return PageReport(
-        path=data["path"],
-        findings=[Finding(**f) for f in data["findings"]],
-        cited=list(data["cited"]),
-        exemptions=[Exemption(**e) for e in data["exemptions"]],
-        claims=int(data["claims"]),
-    )
+    # Every field PageReport has (a new plain field needs no change here);
+    # the nested dataclasses are rebuilt.
+    data = dict(data)
+    data["findings"] = [Finding(**f) for f in data["findings"]]
+    data["exemptions"] = [Exemption(**e) for e in data["exemptions"]]
+    return PageReport(**data)
 
 
 class LazyChecker(Checker):
