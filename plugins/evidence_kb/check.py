@@ -88,9 +88,15 @@ class Checker:
         self.site = site
         self.bibliography = bibliography
 
-    def render(self, body: str, is_article: bool, first_line: int | None) -> tuple[str, PageResult]:
-        """Render Markdown as the site does; with `first_line`, add line markers."""
-        ext = EvidenceExtension(bibliography=self.bibliography, check_claims=is_article)
+    def render(self, body: str, is_article: bool, first_line: int | None,
+               reference_list: bool = False) -> tuple[str, PageResult]:
+        """Render Markdown as the site does; with `first_line`, add line markers.
+
+        The reference list is left out unless asked for: the check reads
+        citations and claims, which the list does not change.
+        """
+        ext = EvidenceExtension(bibliography=self.bibliography, check_claims=is_article,
+                                reference_list=reference_list)
         extensions: list[Any] = [e for e in self.site.extensions if not isinstance(e, EvidenceExtension)]
         md = Markdown(extensions=[*extensions, ext], extension_configs=self.site.extension_configs)
         source = add_markers(body, first_line) if first_line is not None else body

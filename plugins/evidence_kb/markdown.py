@@ -116,7 +116,7 @@ class CitationTreeprocessor(Treeprocessor):
                     result.unknown.append((key, use.line))
             sup.set("id", group_id)
             self._render_group(sup, numbers, missing=len(numbers) < len(use.keys))
-        if result.numbering.order and bib is not None:
+        if result.numbering.order and bib is not None and self.ext.reference_list:
             root.extend(self._reference_list(bib, result.numbering.order, backlinks))
 
     def _render_group(self, sup: etree.Element, numbers: list[int], missing: bool) -> None:
@@ -250,9 +250,13 @@ class ClaimTreeprocessor(Treeprocessor):
 class EvidenceExtension(Extension):
     """Register with `Markdown(extensions=[EvidenceExtension(bibliography=bib)])`."""
 
-    def __init__(self, bibliography: Bibliography | None = None, check_claims: bool = False, **kwargs: Any) -> None:
+    def __init__(self, bibliography: Bibliography | None = None, check_claims: bool = False,
+                 reference_list: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bibliography = bibliography
+        # The check needs numbers, unknown keys and claims, not the formatted
+        # list: leaving it out spares formatting every cited entry.
+        self.reference_list = reference_list
         # Set per page by the host: whether this page is an article.
         self.check_claims = check_claims
         self.result = PageResult()
