@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from runner import Run, run  # noqa: F401 (tests import them from here too)
+
 TESTS = Path(__file__).parent
 ROOTS = TESTS / "roots"
 REPO = TESTS.parent
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    import os
-
-    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=full_env, timeout=600)
-    return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
 def mkdocs_build(root: Path, *extra: str, env: dict[str, str] | None = None) -> Run:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from runner import Run, run  # tests/runner.py, shared with tests/conftest.py
 
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = REPO / "tests" / "roots"
@@ -31,23 +30,6 @@ markdown_extensions:
 plugins:
   - evidence-kb
 """
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600) -> Run:
-    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=full_env, timeout=timeout)
-    return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
 def make_site(root: Path, pages: dict[str, str | bytes], bib: str | bytes = BIB, config: str = MKDOCS_YML) -> Path:
