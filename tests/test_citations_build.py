@@ -91,3 +91,31 @@ def test_pages_that_are_not_articles_still_cite(built: Path) -> None:
 def test_reference_heading_is_in_the_table_of_contents(built: Path) -> None:
     html = page(built, "articles/citing")
     assert re.search(r'<a href="#references" class="md-nav__link">\s*<span class="md-ellipsis">\s*References', html)
+
+
+def test_search_indexes_the_text_without_citation_numbers_or_references(tmp_path: Path) -> None:
+    """core/searchview.py: what Material's search gets of an article."""
+    import json
+    import shutil
+
+    from conftest import ROOTS
+
+    root = tmp_path / "basic"
+    shutil.copytree(ROOTS / "basic", root)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  - evidence-kb", "  - search\n  - evidence-kb"),
+                      encoding="utf-8")
+    result = mkdocs_build(root)
+    assert result.returncode == 0, result.output
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = [d for d in index["docs"] if d["location"].startswith("articles/citing/")]
+    text = " ".join(d["title"] + " " + d["text"] for d in docs)
+    assert "A group of all five" in text
+    # No reference list: neither its entries nor its heading.
+    assert "Alpha trial of NSAIDs" not in text and "Journal of" not in text
+    assert "References" not in [d["title"] for d in docs]
+    assert not re.search(r"\b1–5\b|\b3, 5\b", text)  # no citation numbers
+    # The page itself is whole: every citation and the reference list.
+    html = page(root / "site", "articles/citing")
+    assert sup_texts(html) == ["1", "1–5", "1", "3, 5", "2"]
+    assert html.count('class="ekb-ref"') == 5 and "<!--ekb" not in html

@@ -147,3 +147,21 @@ def test_long_author_lists_are_truncated() -> None:
 def test_unreadable_name_is_a_located_problem() -> None:
     bib = parse_bibliography("@misc{a,\n  title = {T},\n  year = 2001,\n  author = {a, b, c, d}\n}\n", "r.bib")
     assert any(p.code == "bib-names" and p.line == 1 and "'a, b, c, d'" in p.message for p in bib.errors)
+
+
+def test_search_view_hides_and_restores_exactly() -> None:
+    from evidence_kb.core.searchview import RestoreError, hide, restore
+
+    page = (
+        '<p>Claim <sup class="ekb-cite" id="cite-1"><a href="#ref-1">1</a>, <a href="#ref-2">2</a></sup> and'
+        ' more <sup class="ekb-cite" id="cite-2"><a href="#ref-1">1</a></sup></p>\n'
+        '<h2 id="references">References<a class="headerlink" href="#references">¶</a></h2>\n'
+        "<!--ekb-reference-list-->\n<p>After.</p>"
+    )
+    view, hidden = hide(page)
+    assert view == "<p>Claim <!--ekb-hidden:1--> and more <!--ekb-hidden:2--></p>\n<!--ekb-hidden:0-->\n<p>After.</p>"
+    assert restore(view, hidden) == page
+    # A page that already holds a placeholder is indexed as it is.
+    assert hide(view) == (view, [])
+    with pytest.raises(RestoreError):
+        restore(view.replace("<!--ekb-hidden:2-->", ""), hidden)

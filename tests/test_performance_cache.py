@@ -307,3 +307,77 @@ def test_library_cache_restores_and_invalidates(tmp_path: Path) -> None:
     damaged = LibraryCache(tmp_path / "cache")
     assert "New title" in damaged(bib_path, "references.bib").reference("alpha2020").text
     assert damaged.parsed == 1
+
+
+# ------------------------------------------------------------ page cache
+
+
+def page_cache_files(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIR / "pages").glob("*.json"))
+
+
+def built_pages(root: Path) -> dict[str, bytes]:
+    site_dir = root / "site"
+    return {p.relative_to(site_dir).as_posix(): p.read_bytes() for p in site_dir.rglob("*.html")}
+
+
+def test_page_cache_gives_the_same_site(site: Path) -> None:
+    assert mkdocs_build(site).returncode == 0
+    first = built_pages(site)
+    assert len(page_cache_files(site)) == 4  # index, both articles, the review dashboard
+    run = mkdocs_build(site, "--verbose")
+    assert run.returncode == 0, run.output
+    assert "page cache: 4 page(s) reused, 0 rendered" in run.output
+    assert built_pages(site) == first
+
+
+def test_page_cache_edit_renders_again_and_new_entry_text_shows(site: Path) -> None:
+    assert mkdocs_build(site).returncode == 0
+    article = site / "docs" / "articles" / "one.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nA new claim [@beta2019].\n", encoding="utf-8")
+    bib = site / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("Alpha trial", "Revised alpha trial"), encoding="utf-8")
+    assert mkdocs_build(site).returncode == 0
+    assert "A new claim" in page(site, "one")
+    # The other page was not edited; its reference list still shows the new text.
+    assert "Revised alpha trial of NSAIDs" in page(site, "two")
+
+
+def test_page_cache_is_not_used_when_a_cited_key_left_the_library(site: Path) -> None:
+    assert mkdocs_build(site).returncode == 0
+    bib = site / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("alpha2020", "alpha2021"), encoding="utf-8")
+    run = mkdocs_build(site)
+    assert run.returncode != 0
+    assert "alpha2020" in run.output and "Traceback" not in run.output
+
+
+def test_page_cache_replays_warnings_so_strict_still_fails(site: Path) -> None:
+    article = site / "docs" / "articles" / "one.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nSee [a page](missing.md) [@beta2019].\n",
+                       encoding="utf-8")
+    for reused in (0, 4):  # rendered, then from the cache
+        run = mkdocs_build(site, "--verbose")
+        assert run.returncode != 0
+        assert "missing.md" in run.output
+        assert f"page cache: {reused} page(s) reused" in run.output
+    assert page_cache_files(site)
+
+
+def test_page_cache_corrupt_file_is_ignored(site: Path) -> None:
+    assert mkdocs_build(site).returncode == 0
+    first = built_pages(site)
+    for path in page_cache_files(site):
+        path.write_text('{"format": 1, "key": ', encoding="utf-8")
+    run = mkdocs_build(site)
+    assert run.returncode == 0, run.output
+    assert "Traceback" not in run.output
+    assert built_pages(site) == first
+
+
+def test_page_cache_is_off_for_extensions_that_read_other_files(site: Path) -> None:
+    config = site / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "markdown_extensions:\n  - pymdownx.snippets\n",
+                      encoding="utf-8")
+    assert mkdocs_build(site).returncode == 0
+    assert page_cache_files(site) == []

@@ -30,10 +30,13 @@ from markdown.treeprocessors import Treeprocessor
 
 from .core.bibliography import Bibliography
 from .core.citations import GROUP_PATTERN, CitationSyntaxError, Numbering, compress_ranges, parse_group
-from .core.claims import CITATION_CLASS, REFERENCES_CLASS, Claim, find_claims, own_text
+from .core.claims import CITATION_CLASS, REFERENCE_LIST_MARKER, REFERENCES_CLASS, Claim, find_claims, own_text
 from .core.lines import parse_marker, strip_markers
 
 GROUP_ATTR = "data-ekb-group"
+# `reference_list=DEFERRED`: the page gets this marker where its list goes,
+# and the host writes the list into the finished page (see plugin.py).
+DEFERRED = "deferred"
 
 
 @dataclass
@@ -53,10 +56,21 @@ class PageResult:
     unknown: list[tuple[str, int | None]] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     claim_lines: dict[int, int | None] = field(default_factory=dict)
+    # Cited key -> the ids of the citation groups citing it, in order.
+    backlinks: dict[str, list[str]] = field(default_factory=dict)
+    # Set when the result comes from the page cache, which keeps no claims.
+    uncited: bool | None = None
 
     @property
     def cited_keys(self) -> list[str]:
         return self.numbering.order
+
+    @property
+    def needs_citations(self) -> bool:
+        """Some claim of the page cites nothing."""
+        if self.uncited is not None:
+            return self.uncited
+        return any(claim.needs_citation for claim in self.claims)
 
 
 class _Reset(Preprocessor):
@@ -116,8 +130,20 @@ class CitationTreeprocessor(Treeprocessor):
                     result.unknown.append((key, use.line))
             sup.set("id", group_id)
             self._render_group(sup, numbers, missing=len(numbers) < len(use.keys))
+        result.backlinks = backlinks
         if result.numbering.order and bib is not None and self.ext.reference_list:
-            root.extend(self._reference_list(bib, result.numbering.order, backlinks))
+            heading = etree.Element("h2")
+            heading.set("id", "references")
+            heading.text = "References"
+            if self.ext.reference_list == DEFERRED:
+                html = REFERENCE_LIST_MARKER
+            else:
+                html = ReferenceListWriter(bib, self.md.output_format).html(result.numbering.order, backlinks)
+            # A paragraph holding only a stash placeholder is replaced by the
+            # block itself when the page is serialised.
+            block = etree.Element("p")
+            block.text = self.md.htmlStash.store(html)
+            root.extend([heading, block])
 
     def _render_group(self, sup: etree.Element, numbers: list[int], missing: bool) -> None:
         pieces: list[etree.Element | str] = []
@@ -160,25 +186,29 @@ class CitationTreeprocessor(Treeprocessor):
         a.text = str(number)
         return a
 
-    def _reference_list(
-        self, bib: Bibliography, order: list[str], backlinks: dict[str, list[str]]
-    ) -> list[etree.Element]:
-        heading = etree.Element("h2")
-        heading.set("id", "references")
-        heading.text = "References"
-        # The list is written as HTML text and stashed as one raw block: as
-        # ElementTree elements (about ten per entry) it cost more than the
-        # rest of our page work together (BENCHMARKS.md). Python-Markdown's
-        # own escaping and line breaks keep the output the same.
-        attr = _escape_attrib_html if self.md.output_format == "html" else _escape_attrib
-        tag = _Tag(attr)
-        items = []
-        for number, key in enumerate(order, start=1):
-            ref = bib.reference(key)
-            attrs = [("id", f"ref-{number}"), ("class", "ekb-ref"), ("data-ekb-key", key)]
-            if ref.year:
-                # Read by the citation preview card (assets/ekb-reader.js).
-                attrs.append(("data-ekb-year", ref.year))
+class ReferenceListWriter:
+    """A page's reference list as HTML: numbered entries with links back to each citation.
+
+    Written as HTML text: as ElementTree elements (about ten per entry) it
+    cost more than the rest of our page work together (BENCHMARKS.md). The
+    escaping and attribute order are Python-Markdown's own, so the output is
+    what its serializer would write. Each entry's own part (kind, text,
+    links) is written once per writer, passed through `clean`, and reused on
+    every page that cites it.
+    """
+
+    def __init__(self, bibliography: Bibliography, output_format: str = "xhtml", clean: Any = None) -> None:
+        self.bibliography = bibliography
+        # Python-Markdown's default, as MkDocs renders pages.
+        self.tag = _Tag(_escape_attrib_html if output_format == "html" else _escape_attrib)
+        self.clean = clean
+        self._entries: dict[str, str] = {}
+
+    def entry(self, key: str) -> str:
+        html = self._entries.get(key)
+        if html is None:
+            tag = self.tag
+            ref = self.bibliography.reference(key)
             parts = [
                 tag("span", [("class", "ekb-ref__kind")], _escape_cdata(ref.kind)), " ",
                 # Already escaped by pybtex's HTML backend.
@@ -189,23 +219,34 @@ class CitationTreeprocessor(Treeprocessor):
                     tag("a", [("href", url), ("rel", "noopener")], _escape_cdata(label)) for label, url in ref.links
                 )
                 parts += [tag("span", [("class", "ekb-ref__links")], links), " "]
+            html = "".join(parts)
+            if self.clean is not None:
+                html = self.clean(html)
+            self._entries[key] = html
+        return html
+
+    def html(self, order: list[str], backlinks: dict[str, list[str]]) -> str:
+        tag = self.tag
+        items = []
+        for number, key in enumerate(order, start=1):
+            attrs = [("id", f"ref-{number}"), ("class", "ekb-ref"), ("data-ekb-key", key)]
+            year = self.bibliography.reference(key).year
+            if year:
+                # Read by the citation preview card (assets/ekb-reader.js).
+                attrs.append(("data-ekb-year", year))
             back = []
-            for i, target in enumerate(backlinks[key]):
-                single = len(backlinks[key]) == 1
+            targets = backlinks[key]
+            for i, target in enumerate(targets):
                 # The accessible name contains the visible letter (WCAG 2.5.3,
                 # axe's label-content-name-mismatch).
-                name = f"Back to citation {_letter(i)} of reference {number}"
-                label = f"Back to the citation of reference {number}" if single else name
-                text = "↩" if single else f"↩{_letter(i)}"
+                if len(targets) == 1:
+                    label, text = f"Back to the citation of reference {number}", "↩"
+                else:
+                    label, text = f"Back to citation {_letter(i)} of reference {number}", f"↩{_letter(i)}"
                 back.append(tag("a", [("href", f"#{target}"), ("aria-label", label)], _escape_cdata(text)) + " ")
-            parts.append(tag("span", [("class", "ekb-ref__back")], "".join(back)))
-            items.append(tag("li", attrs, "".join(parts)))
-        html = tag("ol", [("class", REFERENCES_CLASS)], "\n" + "\n".join(items) + "\n")
-        # A paragraph holding only a stash placeholder is replaced by the
-        # block itself when the page is serialised.
-        block = etree.Element("p")
-        block.text = self.md.htmlStash.store(html)
-        return [heading, block]
+            body = self.entry(key) + tag("span", [("class", "ekb-ref__back")], "".join(back))
+            items.append(tag("li", attrs, body))
+        return tag("ol", [("class", REFERENCES_CLASS)], "\n" + "\n".join(items) + "\n")
 
 
 class _Tag:
@@ -251,11 +292,13 @@ class EvidenceExtension(Extension):
     """Register with `Markdown(extensions=[EvidenceExtension(bibliography=bib)])`."""
 
     def __init__(self, bibliography: Bibliography | None = None, check_claims: bool = False,
-                 reference_list: bool = True, **kwargs: Any) -> None:
+                 reference_list: bool | str = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bibliography = bibliography
-        # The check needs numbers, unknown keys and claims, not the formatted
-        # list: leaving it out spares formatting every cited entry.
+        # True: the list is part of the page. DEFERRED: a marker is, and the
+        # host writes the list later (ReferenceListWriter). False: no list;
+        # the check needs numbers, unknown keys and claims, not the formatted
+        # list, and leaving it out spares formatting every cited entry.
         self.reference_list = reference_list
         # Set per page by the host: whether this page is an article.
         self.check_claims = check_claims

@@ -18,7 +18,7 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
 
 from .check import Checker
@@ -26,12 +26,16 @@ from .core.bibliography import BibliographyCache
 from .core.findings import Finding
 from .core.frontmatter import split_document
 from .core.sanitize import clean_html, plain_meta
+from .core.searchview import RestoreError, hide, restore
 from .core.sources import SourceError, read_text
 from .core.unsafe import page_findings
 from .core.libcache import LibraryCache
 from .core.refcache import CACHE_DIR, ReferenceCache
-from .markdown import EvidenceExtension
+from .core.claims import REFERENCE_LIST_MARKER
+from .markdown import DEFERRED, EvidenceExtension, ReferenceListWriter
 from .output import StagedOutput, check_source_date_epoch
+from . import rendercache
+from .core.pagecache import PageCache
 from .reader import SiteReader
 from .review_build import ReviewBuild
 from .site import PluginOptions, SiteConfig
@@ -104,7 +108,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         bib.store = self.refcache
         self.checker = Checker(self.site, bib)
         self.review = ReviewBuild(self.site, bib)
-        self.extension = EvidenceExtension(bibliography=bib)
+        # Reference lists are written into finished pages (on_post_page): the
+        # pages MkDocs keeps in memory until the end of the build, and the
+        # search index, do not carry them.
+        self.extension = EvidenceExtension(bibliography=bib, reference_list=DEFERRED)
+        self.references = ReferenceListWriter(bib, clean=clean_html)
+        self.reference_lists: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
         config.markdown_extensions.append(self.extension)
         # Our templates override the theme's (after a site's own custom_dir),
         # and our stylesheets and scripts load on every page.
@@ -118,12 +127,21 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.errors = []
         self.reported: set[Finding] = set()
         self.sources: dict[str, str] = {}
+        self.hidden: list[str] = []
         # `mkdocs build` writes into a staging folder that replaces site_dir
         # only when the whole build succeeded (see output.py).
         if getattr(self, "command", None) in ("build", "gh-deploy") and not getattr(self, "dirty", False):
             self.staged = StagedOutput.start(config)
         self.cited: set[str] = set()
         self.page_refs: dict[str, list[str]] = {}
+        # Pages rendered by an earlier build and unchanged since are not
+        # rendered again (core/pagecache.py, rendercache.py).
+        if getattr(self, "pages", None) is None or self.pages.folder.parent != root / CACHE_DIR:
+            self.pages = PageCache(root / CACHE_DIR)
+        self.site_key: str | None = None
+        self.page_entry: dict[str, Any] | None = None
+        self.hit = False
+        self.capture: Any = None
         return config
 
     def on_files(self, files: Any, *, config: Any) -> Any:
@@ -149,7 +167,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.sources[page.file.src_uri] = text
         return text
 
-    def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+    def _check_source(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         path = Path(page.file.abs_src_path)
         self.extension.check_claims = self.site.is_article(path)
         source = self.sources.get(page.file.src_uri)
@@ -163,19 +181,56 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             self._report(finding)
         return markdown
 
-    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+    @event_priority(-100)  # last: the key is the Markdown every plugin has had its say on
+    def _use_page_cache(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+        self.page_entry, self.hit, self.capture = None, False, None
+        if self.site_key is None:
+            options = repr(sorted(self.config.items()))
+            self.site_key = rendercache.site_key(config, files, options) or ""
+        if not self.site_key:
+            return markdown
+        page.markdown = markdown
+        self.page_key = rendercache.page_key(self.site_key, page, self.extension.check_claims)
+        entry = self.pages.get(page.file.src_uri, self.page_key)
+        if entry is not None and rendercache.usable(entry, self.extension.bibliography):
+            self.page_entry, self.hit = entry, True
+
+            def render(config: Any, files: Any) -> None:
+                del page.render  # this build only: the next one renders as usual
+                rendercache.restore(page, entry, files, self.extension)
+
+            page.render = render
+        else:
+            self.capture = rendercache.start_capture()
+        return markdown
+
+    on_page_markdown = CombinedEvent(_check_source, _use_page_cache)
+
+    @event_priority(100)  # first: the page as rendering left it
+    def _record_render(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        if self.capture is not None:
+            logs = rendercache.stop_capture(self.capture)
+            self.capture = None
+            self.page_entry = rendercache.record(page, self.extension.result, logs)
+        return html
+
+    def _on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
         result = self.extension.result
         self.cited.update(result.cited_keys)
         self.page_refs[page.file.src_uri] = list(result.cited_keys)
+        if result.cited_keys:
+            self.reference_lists[page.file.src_uri] = (list(result.cited_keys), result.backlinks)
         # Front matter schema and approval (review_build.py). A stale approval
         # is published honestly (under review, with the banner), so it is
         # logged as info unless `stale_approvals: error`.
-        for finding in self.review.record(page, list(result.cited_keys)):
+        # The source is not needed after this page: not kept until the build ends.
+        source = self.sources.pop(page.file.src_uri, None) or None
+        for finding in self.review.record(page, list(result.cited_keys), source):
             if finding.code == "stale-approval" and finding.severity != "error":
                 log.info(finding.as_text())
             else:
                 self._report(finding)
-        uncited = self.extension.check_claims and any(c.needs_citation for c in result.claims)
+        uncited = self.extension.check_claims and result.needs_citations
         if result.unknown or uncited:
             # Rare path: render once more with line markers to say where.
             report = self.checker.check_file(Path(page.file.abs_src_path))
@@ -183,8 +238,57 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 if finding.code not in ("front-matter", "front-matter-schema", "stale-approval"):
                     self._report(finding)
         # Defence in depth: whatever the check let through, nothing
-        # executable reaches a reader (core/sanitize.py).
-        return clean_html(html)
+        # executable reaches a reader (core/sanitize.py). Sanitising is a
+        # pure function of the HTML: an unchanged page reuses its result.
+        entry = self.page_entry
+        if self.hit and entry is not None and html == entry["content"]:
+            return entry["clean"] if entry["clean"] is not None else html
+        clean = clean_html(html)
+        if entry is not None and not self.hit:
+            entry["clean"] = None if clean == entry["content"] else clean
+            self.pages.put(page.file.src_uri, self.page_key, entry)
+        return clean
+
+    on_page_content = CombinedEvent(_record_render, _on_page_content)
+
+    # Search indexes a page in on_page_context (the search plugins' default
+    # priority 0): it gets the page without citation markers and the
+    # reference list (core/searchview.py), and the theme gets it whole.
+    @event_priority(100)
+    def _hide_from_search(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        self.hidden = []
+        if page.content:
+            page.content, self.hidden = hide(page.content)
+        return context
+
+    @event_priority(-100)
+    def _restore_after_search(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        if not self.hidden:
+            return context
+        try:
+            page.content = restore(page.content, self.hidden)
+        except RestoreError as error:
+            raise PluginError(
+                f"{page.file.src_uri}: {error}: a plugin changed the page's HTML while it was being indexed "
+                "for search; run that plugin's on_page_context after Evidence KB's (priority below -100)"
+            ) from None
+        self.hidden = []
+        return context
+
+    on_page_context = CombinedEvent(_hide_from_search, _restore_after_search)
+
+    @event_priority(100)  # first, so other plugins see the whole page
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        pending = self.reference_lists.pop(page.file.src_uri, None)
+        if pending is None:
+            return output
+        if output.count(REFERENCE_LIST_MARKER) != 1:
+            raise PluginError(
+                f"{page.file.src_uri}: the page should hold one {REFERENCE_LIST_MARKER} where its reference list "
+                f"goes, and holds {output.count(REFERENCE_LIST_MARKER)}: remove that comment from the page, "
+                "or the template or plugin that changed it"
+            )
+        return output.replace(REFERENCE_LIST_MARKER, self.references.html(*pending), 1)
 
     def _report(self, finding: Finding) -> None:
         # Each problem once, however many paths found it.
@@ -228,6 +332,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     @event_priority(-100)  # last, after every plugin has written its files
     def on_post_build(self, *, config: Any) -> None:
+        log.debug("page cache: %d page(s) reused, %d rendered", self.pages.hits, self.pages.misses)
+        self.pages.hits = self.pages.misses = 0
         self.refcache.save(keep=self.checker.bibliography.entries)
         if self.staged is not None:
             # Only a build that got this far replaces site_dir (output.py).

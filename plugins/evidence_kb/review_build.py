@@ -71,7 +71,7 @@ class ReviewBuild:
         return notes
 
     # on_page_content
-    def record(self, page: Any, cited: list[str]) -> list[Finding]:
+    def record(self, page: Any, cited: list[str], text: str | None = None) -> list[Finding]:
         """Validate an article's front matter and judge its approval; findings for the plugin to report."""
         if page.file is self.dashboard_file:
             self.dashboard_page = page
@@ -82,10 +82,11 @@ class ReviewBuild:
         if not self.site.is_article(path):
             return []
         shown = self.site.display(path)
-        try:
-            text = read_text(path, shown)
-        except SourceError:
-            return []  # the plugin reports unreadable sources already
+        if text is None:  # the plugin passes the source it read for the page
+            try:
+                text = read_text(path, shown)
+            except SourceError:
+                return []  # the plugin reports unreadable sources already
         assessment = assess_article(
             shown,
             text,

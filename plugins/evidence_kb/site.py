@@ -46,22 +46,31 @@ class SiteConfig:
     options: PluginOptions
     extensions: list[Any] = field(default_factory=list)
     extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Resolved paths: a build asks about each page several times, and
+    # resolving is a system call per path component.
+    _resolved: dict[Path, Path] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def bibliography_path(self) -> Path:
         return self.root / self.options.bibliography
 
+    def resolve(self, path: Path) -> Path:
+        resolved = self._resolved.get(path)
+        if resolved is None:
+            resolved = self._resolved[path] = path.resolve()
+        return resolved
+
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project, with `/`."""
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return self.resolve(path).relative_to(self.resolve(self.root)).as_posix()
         except ValueError:
             return path.as_posix()
 
     def is_article(self, path: Path) -> bool:
         """Articles are the Markdown pages under `docs/<articles_dir>/`."""
         try:
-            rel = path.resolve().relative_to(self.docs_dir.resolve())
+            rel = self.resolve(path).relative_to(self.resolve(self.docs_dir))
         except ValueError:
             return False
         return rel.parts[:1] == (self.options.articles_dir,) and path.suffix == ".md"

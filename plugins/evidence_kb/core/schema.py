@@ -260,14 +260,22 @@ def validate_article(shown: str, doc: Document, text: str) -> SchemaResult:
     """
     if doc.error is not None:
         return SchemaResult(None, [])
-    lines = field_lines(text)
+    # Composing the YAML again for line numbers is only needed to report a
+    # problem; a valid front matter (nearly every page) skips it.
+    known: dict[tuple[Any, ...], int] = {}
+
+    def lines() -> dict[tuple[Any, ...], int]:
+        if not known:
+            known.update(field_lines(text))
+        return known
+
     findings: list[Finding] = []
     for key in doc.meta:
         if isinstance(key, str) and key not in KNOWN_FIELDS:
             close = difflib.get_close_matches(key, KNOWN_FIELDS, n=1, cutoff=0.8)
             if close:
                 findings.append(
-                    Finding(shown, lines.get((key,), 1), 1, "front-matter-schema",
+                    Finding(shown, lines().get((key,), 1), 1, "front-matter-schema",
                             f"unknown front matter field '{key}'; did you mean '{close[0]}'?", "warning")
                 )
     try:
@@ -276,12 +284,12 @@ def validate_article(shown: str, doc: Document, text: str) -> SchemaResult:
         for item in error.errors():
             loc = tuple(item["loc"])
             findings.append(
-                Finding(shown, _line_of(loc, lines, 1), 1, "front-matter-schema",
+                Finding(shown, _line_of(loc, lines(), 1), 1, "front-matter-schema",
                         f"front matter field '{_dotted(loc)}': {_describe(item)}")
             )
         return SchemaResult(None, findings)
     for name, message in meta.rule_violations():
         findings.append(
-            Finding(shown, lines.get((name,), 1), 1, "front-matter-schema", f"front matter field '{name}': {message}")
+            Finding(shown, lines().get((name,), 1), 1, "front-matter-schema", f"front matter field '{name}': {message}")
         )
     return SchemaResult(meta, findings)

@@ -1,0 +1,99 @@
+"""Rendered pages kept on disk between builds, as Sphinx keeps its doctrees.
+
+Converting Markdown is most of a build's time, and between two builds of a
+knowledge base nearly every page is unchanged. A page's HTML is a pure
+function of its Markdown (after every plugin's `on_page_markdown`), its
+place in the site, the site's files (relative links), the Markdown
+extensions and their settings, the versions of MkDocs, Python-Markdown,
+pymdown-extensions and our code, and which of its citation keys the library
+holds. :class:`PageCache` keeps what rendering a page produced
+(`.cache/evidence-kb/pages/`, one file per page) under a key made of all of
+these, and gives it back only when every part is the same.
+
+The reference list is not part of the cached page: it is written into the
+finished page from the current library on every build (plugin.py), so an
+edited entry shows at once. Anything wrong with a cache file (missing,
+corrupt, another key) means the page is rendered as usual; files are
+written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("mkdocs.plugins.evidence_kb.pagecache")
+
+FORMAT = 1
+FOLDER = "pages"
+
+
+def digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+class PageCache:
+    """One JSON file per page, named by its source path and checked against its key."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / FOLDER
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, src_uri: str) -> Path:
+        return self.folder / f"{digest(src_uri)[:32]}.json"
+
+    def get(self, src_uri: str, key: str) -> dict[str, Any] | None:
+        """What rendering this page produced, if it was rendered under exactly this key."""
+        try:
+            entry = json.loads(self._path(src_uri).read_text(encoding="utf-8"))
+            if isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key:
+                self.hits += 1
+                return entry
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as error:
+            log.debug("page cache for %s ignored (%s)", src_uri, error)
+        self.misses += 1
+        return None
+
+    def put(self, src_uri: str, key: str, entry: dict[str, Any]) -> None:
+        path = self._path(src_uri)
+        data = json.dumps({**entry, "format": FORMAT, "key": key, "page": src_uri}, ensure_ascii=False)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(data)
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            log.debug("page cache for %s not written (%s)", src_uri, error)
+
+
+class LogCapture(logging.Handler):
+    """The records MkDocs logs while rendering a page (broken links...), to replay on a cache hit."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[list[Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append([record.name, record.levelno, record.getMessage()])
+
+
+def replay(records: list[list[Any]]) -> None:
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)

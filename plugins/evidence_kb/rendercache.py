@@ -1,0 +1,136 @@
+"""Skip rendering unchanged pages: MkDocs' side of core/pagecache.py.
+
+On a hit, the page's `render` is replaced for that one call by restoring
+what the last render produced (HTML, table of contents, title, anchors,
+links to other pages' anchors, and the messages MkDocs logged, such as a
+broken link, which are logged again so `--strict` fails as before). The
+key is refused, and every page rendered as usual, when a Markdown extension
+is not one we know to depend on nothing but the page's text: an extension
+that reads other files (snippets) or a plugin's extension object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from mkdocs.structure.toc import get_toc
+
+from .core.citations import Numbering
+from .core.libcache import code_fingerprint
+from .core.pagecache import LogCapture, digest, replay
+from .markdown import EvidenceExtension, PageResult
+
+# Extensions whose output depends only on the page's text and their settings.
+PURE_EXTENSIONS = {
+    "abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes", "legacy_attrs",
+    "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks",
+    "pymdownx.betterem", "pymdownx.caret", "pymdownx.critic", "pymdownx.details", "pymdownx.keys",
+    "pymdownx.mark", "pymdownx.saneheaders", "pymdownx.smartsymbols", "pymdownx.superfences",
+    "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde",
+}
+VERSIONED = ("mkdocs", "markdown", "pymdown-extensions")
+
+
+def _name(extension: str) -> str:
+    return extension.removeprefix("markdown.extensions.")
+
+
+def site_key(config: Any, files: Any, options: str) -> str | None:
+    """Everything outside a page that its HTML depends on, or None if it cannot be known."""
+    names = []
+    for extension in config.markdown_extensions:
+        if isinstance(extension, EvidenceExtension):
+            continue
+        if not isinstance(extension, str) or _name(extension) not in PURE_EXTENSIONS:
+            return None
+        names.append(extension)
+    versions = []
+    for package in VERSIONED:
+        try:
+            versions.append(f"{package}={version(package)}")
+        except PackageNotFoundError:
+            versions.append(f"{package}=?")
+    try:
+        settings = json.dumps(
+            [names, config.mdx_configs, config.use_directory_urls, config.validation], sort_keys=True, default=repr
+        )
+    except (TypeError, ValueError):
+        return None
+    site_files = "\n".join(f"{f.src_uri}\t{f.url}\t{f.inclusion.name}" for f in files)
+    return digest(code_fingerprint(), *versions, settings, options, site_files)
+
+
+def page_key(site: str, page: Any, is_article: bool) -> str:
+    return digest(site, page.file.src_uri, str(is_article), page.markdown or "")
+
+
+def usable(entry: dict[str, Any], bibliography: Any) -> bool:
+    """The page's keys are still known, and its unknown keys still unknown."""
+    return all(key in bibliography for key in entry["cited"]) and not any(
+        key in bibliography for key, _ in entry["unknown"]
+    )
+
+
+def record(page: Any, result: PageResult, logs: list[list[Any]]) -> dict[str, Any]:
+    """What to keep of a page MkDocs just rendered (called from on_page_content)."""
+    links = {f.src_uri: anchors for f, anchors in (page.links_to_anchors or {}).items()}
+    return {
+        "content": page.content,
+        "clean": None,  # set by the plugin once it has sanitised the page
+        "toc": _toc_tokens(page.toc),
+        "title": page._title_from_render,
+        "anchors": sorted(page.present_anchor_ids or ()),
+        "links": links,
+        "logs": logs,
+        "cited": result.cited_keys,
+        "backlinks": result.backlinks,
+        "unknown": result.unknown,
+        "uncited": result.needs_citations,
+    }
+
+
+def restore(page: Any, entry: dict[str, Any], files: Any, extension: EvidenceExtension) -> None:
+    """Set on `page` (and the extension's result) what rendering it would set."""
+    page.content = entry["content"]
+    page.toc = get_toc(entry["toc"])
+    page._title_from_render = entry["title"]
+    page.present_anchor_ids = set(entry["anchors"])
+    if entry["links"] and logging.getLogger("mkdocs").getEffectiveLevel() > logging.DEBUG:
+        page.links_to_anchors = {
+            files.get_file_from_path(src): anchors
+            for src, anchors in entry["links"].items()
+            if files.get_file_from_path(src) is not None
+        }
+    numbering = Numbering()
+    for key in entry["cited"]:
+        numbering.cite(key)
+    extension.result = PageResult(
+        numbering=numbering,
+        backlinks=entry["backlinks"],
+        unknown=[(key, line) for key, line in entry["unknown"]],
+        uncited=entry["uncited"],
+    )
+    replay(entry["logs"])
+
+
+def _toc_tokens(toc: Any) -> list[dict[str, Any]]:
+    """mkdocs.structure.toc items back as the toc extension's tokens."""
+
+    def token(item: Any) -> dict[str, Any]:
+        return {"level": item.level, "id": item.id, "name": item.title, "children": [token(c) for c in item.children]}
+
+    return [token(item) for item in toc]
+
+
+def start_capture() -> LogCapture:
+    capture = LogCapture()
+    logging.getLogger("mkdocs").addHandler(capture)
+    return capture
+
+
+def stop_capture(capture: LogCapture) -> list[list[Any]]:
+    logging.getLogger("mkdocs").removeHandler(capture)
+    return capture.records
