@@ -296,6 +296,12 @@ def test_library_cache_restores_and_invalidates(tmp_path: Path) -> None:
     again = LibraryCache(tmp_path / "cache")(bib_path, "references.bib")
     assert list(again.entries) == list(first.entries) and again.lines == first.lines
     assert again.problems == first.problems
+    # Restored compactly: summaries instead of pybtex objects, each entry
+    # unpickled only when it is formatted, with the same result.
+    assert type(again.entries).__name__ == "PickledEntries"
+    assert again.summaries == {key: first.summary(key) for key in first.entries}
+    assert again.entries["alpha2020"] == first.entries["alpha2020"]
+    assert again.reference("alpha2020") == first.reference("alpha2020")
 
     restored = LibraryCache(tmp_path / "cache")
     bib_path.write_text(BIB.replace("Old title", "New title"), encoding="utf-8")

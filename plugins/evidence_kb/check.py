@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from markdown import Markdown
 
-from .core.bibliography import Bibliography, missing_reader_fields
+from .core.bibliography import Bibliography
 from .core.claims import Claim
 from .core.findings import Finding
 from .core.frontmatter import split_document
@@ -166,8 +166,8 @@ class Checker:
         """Problems of the library itself; unused entries when `cited` is given."""
         bib = self.bibliography
         findings = list(bib.problems)
-        for key, entry in bib.entries.items():
-            missing = missing_reader_fields(entry)
+        for key in bib.entries:
+            missing = bib.missing_fields(key)
             if missing:
                 findings.append(
                     Finding(bib.path, bib.lines[key], 1, "incomplete-entry",

@@ -48,6 +48,9 @@ class Bibliography:
     _formatted: dict[str, "FormattedReference"] = field(default_factory=dict, repr=False)
     # Optional persistent store of formatted references (core/refcache.py).
     store: "ReferenceCache | None" = field(default=None, repr=False, compare=False)
+    # What builds need of each entry without its pybtex objects, filled in by
+    # `summarise()` (core/libcache.py keeps the library in that form).
+    summaries: dict[str, "EntrySummary"] = field(default_factory=dict, repr=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -67,20 +70,51 @@ class Bibliography:
         text = " ".join(self.sources.get(key, "").split())
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def summary(self, key: str) -> "EntrySummary":
+        found = self.summaries.get(key)
+        return found if found is not None else EntrySummary.of(key, self.entries[key])
+
+    def crossref(self, key: str) -> str:
+        """The key an entry inherits fields from, or ""."""
+        return self.summary(key).crossref
+
+    def missing_fields(self, key: str) -> list[str]:
+        return list(self.summary(key).missing)
+
+    def summarise(self) -> None:
+        """Compute every entry's summary now (before the entries are stored compactly)."""
+        self.summaries = {key: EntrySummary.of(key, entry) for key, entry in self.entries.items()}
+
     def reference(self, key: str) -> "FormattedReference":
         """The formatted reference for `key`, formatted at most once."""
         ref = self._formatted.get(key)
         if ref is None:
             from .style import format_reference
 
-            entry = self.entries[key]
-            ref = self.store.get(key, entry) if self.store is not None else None
+            digest = self.summary(key).digest
+            ref = self.store.get_by_digest(key, digest) if self.store is not None else None
             if ref is None:
-                ref = format_reference(key, entry)
+                ref = format_reference(key, self.entries[key])
                 if self.store is not None:
-                    self.store.put(key, entry, ref)
+                    self.store.put_by_digest(digest, ref)
             self._formatted[key] = ref
         return ref
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """What a build reads of an entry: its formatting digest, crossref and missing fields."""
+
+    digest: str
+    crossref: str
+    missing: tuple[str, ...]
+
+    @classmethod
+    def of(cls, key: str, entry: Entry) -> "EntrySummary":
+        from .refcache import entry_digest
+
+        return cls(entry_digest(key, entry), entry.fields.get("crossref", "").strip(),
+                   tuple(missing_reader_fields(entry)))
 
 
 def missing_reader_fields(entry: Entry) -> list[str]:

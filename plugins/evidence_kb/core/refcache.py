@@ -124,7 +124,9 @@ class ReferenceCache:
         return self._entries
 
     def get(self, key: str, entry: Entry) -> FormattedReference | None:
-        digest = entry_digest(key, entry)
+        return self.get_by_digest(key, entry_digest(key, entry))
+
+    def get_by_digest(self, key: str, digest: str) -> FormattedReference | None:
         self._used.add(digest)
         ref = self._load().get(digest)
         if ref is None or ref.key != key:
@@ -134,7 +136,9 @@ class ReferenceCache:
         return ref
 
     def put(self, key: str, entry: Entry, ref: FormattedReference) -> None:
-        digest = entry_digest(key, entry)
+        self.put_by_digest(entry_digest(key, entry), ref)
+
+    def put_by_digest(self, digest: str, ref: FormattedReference) -> None:
         self._load()[digest] = ref
         self._used.add(digest)
         self.changed = True

@@ -84,8 +84,7 @@ def _with_crossrefs(cited: Iterable[str], bibliography: Bibliography) -> set[str
         if key in keys:
             continue
         keys.add(key)
-        entry = bibliography.entries.get(key)
-        parent = entry.fields.get("crossref", "").strip() if entry is not None else ""
+        parent = bibliography.crossref(key) if key in bibliography else ""
         if parent and parent in bibliography:
             todo.append(parent)
     return keys
