@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 # What BibTeX itself accepts in a key: no spaces, braces, quotes, `=`, `,`, `#`, `%`.
 KEY_OK = re.compile(r"""^[^\s{}(),="#%'\\]+$""")
+# Every finding of scan_markup needs one of these characters.
+MARKUP_HINT = re.compile(r"[<&:=]")
+ENTRY_OPENING = re.compile(r"@\s*\w+\s*[{(]\s*")
 URL_OK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 
@@ -38,7 +41,11 @@ def bad_key_message(command: str, key: str, source: str = "") -> str | None:
     >>> bad_key_message("article", "smith2020:x") is None
     True
     """
-    first_field = re.match(rf"@\s*\w+\s*[{{(]\s*{re.escape(key)}\s*=", source)
+    # Not a regular expression per key: compiling one for each of thousands
+    # of entries was a second per library (BENCHMARKS.md).
+    opening = ENTRY_OPENING.match(source)
+    first_field = opening is not None and source[opening.end():].startswith(key) and \
+        source[opening.end() + len(key):].lstrip().startswith("=")
     if KEY_OK.match(key) and not first_field:
         return None
     return f"@{command} entry without a key (pybtex would take {quoted(key)} for one): write @{command}{{key, ...}}"
@@ -101,6 +108,8 @@ def check_entries(bib: "Bibliography") -> list[Finding]:
         values = [(name, value) for name, value in entry.fields.items()]
         values += [(role, " and ".join(str(p) for p in people)) for role, people in entry.persons.items()]
         for name, value in values:
+            if not MARKUP_HINT.search(value):
+                continue  # no tag, URL scheme, character reference or attribute can hide in it
             for unsafe in scan_markup(value):
                 problems.append(
                     Finding(bib.path, field_line(bib, key, name), 1, "unsafe-markup",
