@@ -34,7 +34,7 @@ from .core.refcache import CACHE_DIR, ReferenceCache
 from .core.claims import REFERENCE_LIST_MARKER
 from .markdown import DEFERRED, EvidenceExtension, ReferenceListWriter
 from .output import StagedOutput, check_source_date_epoch
-from . import rendercache
+from . import prerender, rendercache
 from .core.pagecache import PageCache
 from .reader import SiteReader
 from .review_build import ReviewBuild
@@ -57,6 +57,8 @@ class EvidenceConfig(base.Config):
     stale_approvals = c.Choice(("warn", "error"), default="warn")
     review_period_months = c.Type(int, default=12)
     editorial_policy = c.Type(str, default="editorial-policy.md")
+    # Render pages in a second process on cold builds (prerender.py).
+    parallel = c.Type(bool, default=True)
     review_dashboard = c.Type(str, default="review.md")
 
 
@@ -142,7 +144,17 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.page_entry: dict[str, Any] | None = None
         self.hit = False
         self.capture: Any = None
+        self.helper: prerender.Helper | None = None
         return config
+
+    @event_priority(-100)  # last: the files and navigation are final
+    def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
+        # A second process renders pages from the end while this one renders
+        # them from the start (prerender.py).
+        pages = len(files.documentation_pages())
+        if self.config.parallel and prerender.available(config, getattr(self, "command", None), pages):
+            self.helper = prerender.Helper.start(self, config, files)
+        return nav
 
     def on_files(self, files: Any, *, config: Any) -> Any:
         for asset in sorted(ASSETS_DIR.iterdir()):
@@ -302,6 +314,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             log.warning(finding.as_text())
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        if self.helper is not None:
+            taken = self.helper.finish(self.refcache)
+            self.helper = None
+            log.debug("helper process: %d reference(s) formatted", taken)
         for finding in self.checker.check_bibliography(self.cited):
             if finding.code == "unused-entry":
                 log.info(finding.as_text())
@@ -340,6 +356,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             self.staged.finish(config)
 
     def on_build_error(self, *, error: Exception) -> None:
+        if getattr(self, "helper", None) is not None:
+            self.helper.stop()
+            self.helper = None
         if getattr(self, "staged", None) is not None:
             self.staged.abandon()
 

@@ -36,6 +36,18 @@ FILE_NAME = "library.pickle"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
+def compact(bib: Bibliography) -> Bibliography:
+    """The library with each entry summarised and pickled (PickledEntries).
+
+    Only what parsing produced: no formatted references, no store. A build
+    reads the summaries and unpickles an entry only to format it.
+    """
+    bib.summarise()
+    bare = dataclasses.replace(bib, store=None, entries=PickledEntries.of(bib.entries))
+    bare._formatted = {}
+    return bare
+
+
 class PickledEntries(Mapping[str, Entry]):
     """Entries by key, each kept as its pickle until it is read.
 
@@ -102,18 +114,14 @@ class LibraryCache:
             pass
         except Exception as error:  # noqa: BLE001 (any damage means: parse again)
             log.debug("library cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
-        bib = load_bibliography(path, display_path)
         self.parsed += 1
+        # The same compact form as a restored library, here too: the parsed
+        # pybtex objects are freed before the build goes on.
+        bib = compact(load_bibliography(path, display_path))
         self._save(key, bib)
         return bib
 
-    def _save(self, key: str, bib: Bibliography) -> None:
-        # Only what parsing produced: no formatted references, no store. The
-        # entries are kept pickled one by one (PickledEntries): a build reads
-        # their summaries and unpickles an entry only to format it.
-        bib.summarise()
-        bare = dataclasses.replace(bib, store=None, entries=PickledEntries.of(bib.entries))
-        bare._formatted = {}
+    def _save(self, key: str, bare: Bibliography) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)

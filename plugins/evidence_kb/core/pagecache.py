@@ -49,13 +49,13 @@ class PageCache:
         self.hits = 0
         self.misses = 0
 
-    def _path(self, src_uri: str) -> Path:
+    def path(self, src_uri: str) -> Path:
         return self.folder / f"{digest(src_uri)[:32]}.json"
 
     def get(self, src_uri: str, key: str) -> dict[str, Any] | None:
         """What rendering this page produced, if it was rendered under exactly this key."""
         try:
-            entry = json.loads(self._path(src_uri).read_text(encoding="utf-8"))
+            entry = json.loads(self.path(src_uri).read_text(encoding="utf-8"))
             if isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key:
                 self.hits += 1
                 return entry
@@ -67,7 +67,7 @@ class PageCache:
         return None
 
     def put(self, src_uri: str, key: str, entry: dict[str, Any]) -> None:
-        path = self._path(src_uri)
+        path = self.path(src_uri)
         data = json.dumps({**entry, "format": FORMAT, "key": key, "page": src_uri}, ensure_ascii=False)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
