@@ -52,3 +52,15 @@ def test_version_and_help(site_copy) -> None:
 
     assert evidencekb(root, "--version").stdout.strip() == f"evidencekb {__version__}"
     assert "check" in evidencekb(root, "--help").stdout
+
+
+def test_a_page_holding_the_reference_list_marker_fails_clearly(site_copy) -> None:
+    """The reference list is written where the page's marker is (plugin.on_post_page)."""
+    root = site_copy("basic")
+    article = root / "docs" / "articles" / "citing.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n<!--ekb-reference-list-->\n", encoding="utf-8")
+    result = mkdocs_build(root)
+    assert result.returncode != 0
+    assert "articles/citing.md: the page should hold one <!--ekb-reference-list-->" in result.output
+    assert "Traceback" not in result.output
+    assert not (root / "site").exists()
