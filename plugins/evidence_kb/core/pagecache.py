@@ -22,10 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from .refcache import write_atomically
 
 log = logging.getLogger("mkdocs.plugins.evidence_kb.pagecache")
 
@@ -67,18 +67,9 @@ class PageCache:
         return None
 
     def put(self, src_uri: str, key: str, entry: dict[str, Any]) -> None:
-        path = self.path(src_uri)
         data = json.dumps({**entry, "format": FORMAT, "key": key, "page": src_uri}, ensure_ascii=False)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.folder)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(data)
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            write_atomically(self.path(src_uri), data)
         except OSError as error:
             log.debug("page cache for %s not written (%s)", src_uri, error)
 
