@@ -414,3 +414,21 @@ def test_helper_process_renders_the_same_site(tmp_path: Path) -> None:
         sites[parallel] = built_pages(corpus)
         assert not list((corpus / CACHE_DIR).glob("**/*.tmp")) and not list((corpus / CACHE_DIR).glob("*.partial.json"))
     assert sites[True] == sites[False]
+
+
+def test_page_cache_adding_a_page_renders_only_it_and_pages_linking_to_it(site: Path) -> None:
+    config = site / "mkdocs.yml"  # one process, so the counts below are exact
+    config.write_text(config.read_text(encoding="utf-8").replace("  - evidence-kb", "  - evidence-kb:\n      parallel: false"),
+                      encoding="utf-8")
+    one = site / "docs" / "articles" / "one.md"
+    one.write_text(one.read_text(encoding="utf-8") + "\nSee [three](three.md) [@beta2019].\n", encoding="utf-8")
+    run = mkdocs_build(site, "--verbose")
+    assert run.returncode != 0 and "three.md" in run.output  # a broken link under --strict
+    (site / "docs" / "articles" / "three.md").write_text(
+        "---\ntitle: Three\n---\n\n# Three\n\nA third claim [@alpha2020].\n", encoding="utf-8")
+    run = mkdocs_build(site, "--verbose")
+    assert run.returncode == 0, run.output
+    # index, two.md and the dashboard come from the cache; one.md (its link now
+    # resolves) and the new three.md are rendered.
+    assert "page cache: 3 page(s) reused, 2 rendered" in run.output
+    assert 'href="../three/"' in page(site, "one")

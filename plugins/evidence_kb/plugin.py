@@ -198,13 +198,15 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.page_entry, self.hit, self.capture = None, False, None
         if self.site_key is None:
             options = repr(sorted(self.config.items()))
-            self.site_key = rendercache.site_key(config, files, options) or ""
+            self.site_key = rendercache.site_key(config, options) or ""
         if not self.site_key:
             return markdown
         page.markdown = markdown
         self.page_key = rendercache.page_key(self.site_key, page, self.extension.check_claims)
-        entry = self.pages.get(page.file.src_uri, self.page_key)
-        if entry is not None and rendercache.usable(entry, self.extension.bibliography):
+        bibliography = self.extension.bibliography
+        entry = self.pages.get(page.file.src_uri, self.page_key,
+                               accept=lambda e: rendercache.usable(e, bibliography, files))
+        if entry is not None:
             self.page_entry, self.hit = entry, True
 
             def render(config: Any, files: Any) -> None:
@@ -214,6 +216,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             page.render = render
         else:
             self.capture = rendercache.start_capture()
+            self.lookups = rendercache.start_recording(files)
         return markdown
 
     on_page_markdown = CombinedEvent(_check_source, _use_page_cache)
@@ -222,8 +225,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def _record_render(self, html: str, *, page: Any, config: Any, files: Any) -> str:
         if self.capture is not None:
             logs = rendercache.stop_capture(self.capture)
+            rendercache.stop_recording(files)
             self.capture = None
-            self.page_entry = rendercache.record(page, self.extension.result, logs)
+            self.page_entry = rendercache.record(page, self.extension.result, logs, self.lookups)
         return html
 
     def _on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:

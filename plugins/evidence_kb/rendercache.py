@@ -38,8 +38,12 @@ def _name(extension: str) -> str:
     return extension.removeprefix("markdown.extensions.")
 
 
-def site_key(config: Any, files: Any, options: str) -> str | None:
-    """Everything outside a page that its HTML depends on, or None if it cannot be known."""
+def site_key(config: Any, options: str) -> str | None:
+    """What every page's HTML depends on, or None if it cannot be known.
+
+    The site's other files count only through the links a page makes: those
+    are recorded while it renders (`start_recording`) and checked by `usable`.
+    """
     names = []
     for extension in config.markdown_extensions:
         if isinstance(extension, EvidenceExtension):
@@ -59,22 +63,48 @@ def site_key(config: Any, files: Any, options: str) -> str | None:
         )
     except (TypeError, ValueError):
         return None
-    site_files = "\n".join(f"{f.src_uri}\t{f.url}\t{f.inclusion.name}" for f in files)
-    return digest(code_fingerprint(), *versions, settings, options, site_files)
+    return digest(code_fingerprint(), *versions, settings, options)
 
 
 def page_key(site: str, page: Any, is_article: bool) -> str:
-    return digest(site, page.file.src_uri, str(is_article), page.markdown or "")
+    f = page.file
+    return digest(site, f.src_uri, f.url, f.inclusion.name, str(is_article), page.markdown or "")
 
 
-def usable(entry: dict[str, Any], bibliography: Any) -> bool:
-    """The page's keys are still known, and its unknown keys still unknown."""
+def _target(found: Any) -> list[str] | None:
+    return None if found is None else [found.url, found.inclusion.name]
+
+
+def usable(entry: dict[str, Any], bibliography: Any, files: Any) -> bool:
+    """Every file the page linked to is where it was (or still missing), its
+    keys are still known, and its unknown keys still unknown."""
+    for path, target in entry["lookups"].items():
+        if _target(files.get_file_from_path(path)) != target:
+            return False
     return all(key in bibliography for key in entry["cited"]) and not any(
         key in bibliography for key, _ in entry["unknown"]
     )
 
 
-def record(page: Any, result: PageResult, logs: list[list[Any]]) -> dict[str, Any]:
+def start_recording(files: Any) -> dict[str, list[str] | None]:
+    """Record every file MkDocs looks up while rendering a page (its links)."""
+    lookups: dict[str, list[str] | None] = {}
+    find = files.get_file_from_path
+
+    def recording(path: str) -> Any:
+        found = find(path)
+        lookups[str(path)] = _target(found)
+        return found
+
+    files.get_file_from_path = recording
+    return lookups
+
+
+def stop_recording(files: Any) -> None:
+    files.__dict__.pop("get_file_from_path", None)
+
+
+def record(page: Any, result: PageResult, logs: list[list[Any]], lookups: dict[str, Any]) -> dict[str, Any]:
     """What to keep of a page MkDocs just rendered (called from on_page_content)."""
     links = {f.src_uri: anchors for f, anchors in (page.links_to_anchors or {}).items()}
     return {
@@ -85,6 +115,7 @@ def record(page: Any, result: PageResult, logs: list[list[Any]]) -> dict[str, An
         "anchors": sorted(page.present_anchor_ids or ()),
         "links": links,
         "logs": logs,
+        "lookups": lookups,
         "cited": result.cited_keys,
         "backlinks": result.backlinks,
         "unknown": result.unknown,

@@ -3,12 +3,14 @@
 Converting Markdown is most of a build's time, and between two builds of a
 knowledge base nearly every page is unchanged. A page's HTML is a pure
 function of its Markdown (after every plugin's `on_page_markdown`), its
-place in the site, the site's files (relative links), the Markdown
-extensions and their settings, the versions of MkDocs, Python-Markdown,
-pymdown-extensions and our code, and which of its citation keys the library
-holds. :class:`PageCache` keeps what rendering a page produced
-(`.cache/evidence-kb/pages/`, one file per page) under a key made of all of
-these, and gives it back only when every part is the same.
+place in the site, the Markdown extensions and their settings, the versions
+of MkDocs, Python-Markdown, pymdown-extensions and our code, the files its
+links point to (where they are, or that they are missing), and which of its
+citation keys the library holds. :class:`PageCache` keeps what rendering a
+page produced (`.cache/evidence-kb/pages/`, one file per page) under a key
+made of the first of these, with the links and keys to check on reading
+(rendercache.py); it gives a page back only when every part is the same, so
+adding an article renders only the new article.
 
 The reference list is not part of the cached page: it is written into the
 finished page from the current library on every build (plugin.py), so an
@@ -29,7 +31,7 @@ from .refcache import write_atomically
 
 log = logging.getLogger("mkdocs.plugins.evidence_kb.pagecache")
 
-FORMAT = 1
+FORMAT = 2
 FOLDER = "pages"
 
 
@@ -52,16 +54,18 @@ class PageCache:
     def path(self, src_uri: str) -> Path:
         return self.folder / f"{digest(src_uri)[:32]}.json"
 
-    def get(self, src_uri: str, key: str) -> dict[str, Any] | None:
-        """What rendering this page produced, if it was rendered under exactly this key."""
+    def get(self, src_uri: str, key: str, accept: Any = None) -> dict[str, Any] | None:
+        """What rendering this page produced, if it was rendered under exactly this key
+        (and `accept(entry)` agrees: the checks that need the current site)."""
         try:
             entry = json.loads(self.path(src_uri).read_text(encoding="utf-8"))
-            if isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key:
+            if (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
+                    and (accept is None or accept(entry))):
                 self.hits += 1
                 return entry
         except FileNotFoundError:
             pass
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, KeyError, TypeError) as error:
             log.debug("page cache for %s ignored (%s)", src_uri, error)
         self.misses += 1
         return None
