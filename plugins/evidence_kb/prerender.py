@@ -32,6 +32,8 @@ from .core.style import FormattedReference, format_reference
 
 log = logging.getLogger("mkdocs.plugins.evidence_kb.prerender")
 
+# Pages in a row found in the page cache after which the helper stops.
+WARM_RUN = 20
 # Plugins whose page events only change their own state in memory.
 KNOWN_PLUGINS = {"search", "material/search", "tags", "material/tags", "evidence-kb"}
 
@@ -139,7 +141,10 @@ def _format_references(bibliography: Any, refcache: Any, path: Path) -> None:
 def _render_backwards(pages: list[Any], config: Any, files: Any, plugin: Any, started: int) -> None:
     from mkdocs.commands.build import _populate_page
 
+    reused = 0
     for page in reversed(pages):
+        if reused >= WARM_RUN:
+            return  # the cache is warm: the build will find these pages too
         cached = plugin.pages.path(page.file.src_uri)
         try:
             if cached.stat().st_mtime_ns >= started:
@@ -150,3 +155,4 @@ def _render_backwards(pages: list[Any], config: Any, files: Any, plugin: Any, st
             _populate_page(page, config, files)
         except Exception:  # noqa: BLE001 - the build renders it and reports the problem
             continue
+        reused = reused + 1 if plugin.hit else 0
