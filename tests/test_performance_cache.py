@@ -432,3 +432,11 @@ def test_page_cache_adding_a_page_renders_only_it_and_pages_linking_to_it(site: 
     # resolves) and the new three.md are rendered.
     assert "page cache: 3 page(s) reused, 2 rendered" in run.output
     assert 'href="../three/"' in page(site, "one")
+
+
+def test_page_cache_forgets_deleted_pages(site: Path) -> None:
+    assert mkdocs_build(site).returncode == 0
+    assert len(page_cache_files(site)) == 4
+    (site / "docs" / "articles" / "two.md").unlink()
+    assert mkdocs_build(site).returncode == 0
+    assert len(page_cache_files(site)) == 3

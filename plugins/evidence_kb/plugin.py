@@ -145,10 +145,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.hit = False
         self.capture: Any = None
         self.helper: prerender.Helper | None = None
+        self.page_uris: list[str] = []
         return config
 
     @event_priority(-100)  # last: the files and navigation are final
     def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
+        self.page_uris = [f.src_uri for f in files.documentation_pages()]
         # A second process renders pages from the end while this one renders
         # them from the start (prerender.py).
         pages = len(files.documentation_pages())
@@ -354,6 +356,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def on_post_build(self, *, config: Any) -> None:
         log.debug("page cache: %d page(s) reused, %d rendered", self.pages.hits, self.pages.misses)
         self.pages.hits = self.pages.misses = 0
+        if self.site_key:  # pages renamed or deleted since: their files go
+            self.pages.prune(list(self.page_uris))
         self.refcache.save(keep=self.checker.bibliography.entries)
         if self.staged is not None:
             # Only a build that got this far replaces site_dir (output.py).

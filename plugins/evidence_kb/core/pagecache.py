@@ -78,6 +78,17 @@ class PageCache:
             log.debug("page cache for %s not written (%s)", src_uri, error)
 
 
+    def prune(self, src_uris: list[str]) -> int:
+        """Delete the files of pages the site no longer has; how many."""
+        wanted = {self.path(src_uri).name for src_uri in src_uris}
+        removed = 0
+        for path in self.folder.glob("*.json"):
+            if path.name not in wanted:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
 class LogCapture(logging.Handler):
     """The records MkDocs logs while rendering a page (broken links...), to replay on a cache hit."""
 
