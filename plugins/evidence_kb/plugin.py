@@ -21,21 +21,21 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
 
+from . import prerender, rendercache
 from .check import Checker
 from .core.bibliography import BibliographyCache
+from .core.claims import REFERENCE_LIST_MARKER
 from .core.findings import Finding
 from .core.frontmatter import split_document
+from .core.libcache import LibraryCache
+from .core.pagecache import PageCache
+from .core.refcache import CACHE_DIR, ReferenceCache
 from .core.sanitize import clean_html, plain_meta
 from .core.searchview import RestoreError, hide, restore
 from .core.sources import SourceError, read_text
 from .core.unsafe import page_findings
-from .core.libcache import LibraryCache
-from .core.refcache import CACHE_DIR, ReferenceCache
-from .core.claims import REFERENCE_LIST_MARKER
 from .markdown import DEFERRED, EvidenceExtension, ReferenceListWriter
 from .output import StagedOutput, check_source_date_epoch
-from . import prerender, rendercache
-from .core.pagecache import PageCache
 from .reader import SiteReader
 from .review_build import ReviewBuild
 from .site import PluginOptions, SiteConfig
@@ -57,9 +57,9 @@ class EvidenceConfig(base.Config):
     stale_approvals = c.Choice(("warn", "error"), default="warn")
     review_period_months = c.Type(int, default=12)
     editorial_policy = c.Type(str, default="editorial-policy.md")
+    review_dashboard = c.Type(str, default="review.md")
     # Render pages in a second process on cold builds (prerender.py).
     parallel = c.Type(bool, default=True)
-    review_dashboard = c.Type(str, default="review.md")
 
 
 class EvidencePlugin(BasePlugin[EvidenceConfig]):
@@ -140,10 +140,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # rendered again (core/pagecache.py, rendercache.py).
         if getattr(self, "pages", None) is None or self.pages.folder.parent != root / CACHE_DIR:
             self.pages = PageCache(root / CACHE_DIR)
-        self.site_key: str | None = None
-        self.page_entry: dict[str, Any] | None = None
-        self.hit = False
-        self.capture: Any = None
+        self.renders = rendercache.PageRenders(self.pages, repr(sorted(self.config.items())))
         self.helper: prerender.Helper | None = None
         self.page_uris: list[str] = []
         return config
@@ -153,7 +150,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.page_uris = [f.src_uri for f in files.documentation_pages()]
         # A second process renders pages from the end while this one renders
         # them from the start (prerender.py).
-        pages = len(files.documentation_pages())
+        pages = len(self.page_uris)
         if self.config.parallel and prerender.available(config, getattr(self, "command", None), pages):
             self.helper = prerender.Helper.start(self, config, files)
         return nav
@@ -197,39 +194,15 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     @event_priority(-100)  # last: the key is the Markdown every plugin has had its say on
     def _use_page_cache(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
-        self.page_entry, self.hit, self.capture = None, False, None
-        if self.site_key is None:
-            options = repr(sorted(self.config.items()))
-            self.site_key = rendercache.site_key(config, options) or ""
-        if not self.site_key:
-            return markdown
         page.markdown = markdown
-        self.page_key = rendercache.page_key(self.site_key, page, self.extension.check_claims)
-        bibliography = self.extension.bibliography
-        entry = self.pages.get(page.file.src_uri, self.page_key,
-                               accept=lambda e: rendercache.usable(e, bibliography, files))
-        if entry is not None:
-            self.page_entry, self.hit = entry, True
-
-            def render(config: Any, files: Any) -> None:
-                del page.render  # this build only: the next one renders as usual
-                rendercache.restore(page, entry, files, self.extension)
-
-            page.render = render
-        else:
-            self.capture = rendercache.start_capture()
-            self.lookups = rendercache.start_recording(files)
+        self.renders.before_render(page, config, files, self.extension)
         return markdown
 
     on_page_markdown = CombinedEvent(_check_source, _use_page_cache)
 
     @event_priority(100)  # first: the page as rendering left it
     def _record_render(self, html: str, *, page: Any, config: Any, files: Any) -> str:
-        if self.capture is not None:
-            logs = rendercache.stop_capture(self.capture)
-            rendercache.stop_recording(files)
-            self.capture = None
-            self.page_entry = rendercache.record(page, self.extension.result, logs, self.lookups)
+        self.renders.after_render(page, files, self.extension.result)
         return html
 
     def _on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
@@ -258,14 +231,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # Defence in depth: whatever the check let through, nothing
         # executable reaches a reader (core/sanitize.py). Sanitising is a
         # pure function of the HTML: an unchanged page reuses its result.
-        entry = self.page_entry
-        if self.hit and entry is not None and html == entry["content"]:
-            return entry["clean"] if entry["clean"] is not None else html
-        clean = clean_html(html)
-        if entry is not None and not self.hit:
-            entry["clean"] = None if clean == entry["content"] else clean
-            self.pages.put(page.file.src_uri, self.page_key, entry)
-        return clean
+        return self.renders.sanitised(page, html, clean_html)
 
     on_page_content = CombinedEvent(_record_render, _on_page_content)
 
@@ -356,7 +322,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def on_post_build(self, *, config: Any) -> None:
         log.debug("page cache: %d page(s) reused, %d rendered", self.pages.hits, self.pages.misses)
         self.pages.hits = self.pages.misses = 0
-        if self.site_key:  # pages renamed or deleted since: their files go
+        if self.renders.site:  # pages renamed or deleted since: their files go
             self.pages.prune(list(self.page_uris))
         self.refcache.save(keep=self.checker.bibliography.entries)
         if self.staged is not None:

@@ -28,7 +28,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .core.style import FormattedReference, format_reference
+from .core.refcache import reference_from_json
+from .core.style import format_reference
 
 log = logging.getLogger("mkdocs.plugins.evidence_kb.prerender")
 
@@ -107,10 +108,9 @@ class Helper:
         taken = 0
         try:
             for digest, fields in data.items():
-                fields["links"] = tuple(tuple(link) for link in fields["links"])
-                refcache.put_by_digest(digest, FormattedReference(**fields))
+                refcache.put_by_digest(digest, reference_from_json(fields))
                 taken += 1
-        except (TypeError, KeyError, AttributeError) as error:
+        except (TypeError, KeyError, AttributeError, ValueError) as error:
             log.debug("helper's references not used (%s)", error)
         return taken
 
@@ -155,4 +155,4 @@ def _render_backwards(pages: list[Any], config: Any, files: Any, plugin: Any, st
             _populate_page(page, config, files)
         except Exception:  # noqa: BLE001 - the build renders it and reports the problem
             continue
-        reused = reused + 1 if plugin.hit else 0
+        reused = reused + 1 if plugin.renders.hit else 0

@@ -1,4 +1,4 @@
-"""Skip rendering unchanged pages: MkDocs' side of core/pagecache.py.
+"""Skip rendering unchanged pages: MkDocs' side of core/pagecache.py (PageRenders).
 
 On a hit, the page's `render` is replaced for that one call by restoring
 what the last render produced (HTML, table of contents, title, anchors,
@@ -20,7 +20,7 @@ from mkdocs.structure.toc import get_toc
 
 from .core.citations import Numbering
 from .core.libcache import code_fingerprint
-from .core.pagecache import LogCapture, digest, replay
+from .core.pagecache import LogCapture, PageCache, digest, replay
 from .markdown import EvidenceExtension, PageResult
 
 # Extensions whose output depends only on the page's text and their settings.
@@ -165,3 +165,61 @@ def start_capture() -> LogCapture:
 def stop_capture(capture: LogCapture) -> list[list[Any]]:
     logging.getLogger("mkdocs").removeHandler(capture)
     return capture.records
+
+
+class PageRenders:
+    """The page cache as a build uses it, one page at a time.
+
+    `before_render` (last `on_page_markdown`) either arranges for the page to
+    be restored or starts recording its render; `after_render` (first
+    `on_page_content`) keeps what the render produced; `sanitised` reuses a
+    cached page's sanitised HTML, or stores the new page with it.
+    """
+
+    def __init__(self, cache: PageCache, options: str) -> None:
+        self.cache = cache
+        self.options = options
+        self.site: str | None = None
+        self.hit = False
+        self._entry: dict[str, Any] | None = None
+        self._key = ""
+        self._capture: LogCapture | None = None
+        self._lookups: dict[str, list[str] | None] = {}
+
+    def before_render(self, page: Any, config: Any, files: Any, extension: EvidenceExtension) -> None:
+        self._entry, self.hit, self._capture = None, False, None
+        if self.site is None:
+            self.site = site_key(config, self.options) or ""
+        if not self.site:
+            return
+        self._key = page_key(self.site, page, extension.check_claims)
+        bibliography = extension.bibliography
+        entry = self.cache.get(page.file.src_uri, self._key, accept=lambda e: usable(e, bibliography, files))
+        if entry is None:
+            self._capture = start_capture()
+            self._lookups = start_recording(files)
+            return
+        self._entry, self.hit = entry, True
+
+        def render(config: Any, files: Any) -> None:
+            del page.render  # this build only: the next one renders as usual
+            restore(page, entry, files, extension)
+
+        page.render = render
+
+    def after_render(self, page: Any, files: Any, result: PageResult) -> None:
+        if self._capture is not None:
+            logs = stop_capture(self._capture)
+            stop_recording(files)
+            self._capture = None
+            self._entry = record(page, result, logs, self._lookups)
+
+    def sanitised(self, page: Any, html: str, clean: Any) -> str:
+        entry = self._entry
+        if self.hit and entry is not None and html == entry["content"]:
+            return entry["clean"] if entry["clean"] is not None else html
+        cleaned = clean(html)
+        if entry is not None and not self.hit:
+            entry["clean"] = None if cleaned == entry["content"] else cleaned
+            self.cache.put(page.file.src_uri, self._key, entry)
+        return cleaned

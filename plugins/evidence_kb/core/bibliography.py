@@ -76,10 +76,12 @@ class Bibliography:
 
     def crossref(self, key: str) -> str:
         """The key an entry inherits fields from, or ""."""
-        return self.summary(key).crossref
+        found = self.summaries.get(key)
+        return found.crossref if found is not None else _crossref(self.entries[key])
 
     def missing_fields(self, key: str) -> list[str]:
-        return list(self.summary(key).missing)
+        found = self.summaries.get(key)
+        return list(found.missing) if found is not None else missing_reader_fields(self.entries[key])
 
     def summarise(self) -> None:
         """Compute every entry's summary now (before the entries are stored compactly)."""
@@ -113,8 +115,11 @@ class EntrySummary:
     def of(cls, key: str, entry: Entry) -> "EntrySummary":
         from .refcache import entry_digest
 
-        return cls(entry_digest(key, entry), entry.fields.get("crossref", "").strip(),
-                   tuple(missing_reader_fields(entry)))
+        return cls(entry_digest(key, entry), _crossref(entry), tuple(missing_reader_fields(entry)))
+
+
+def _crossref(entry: Entry) -> str:
+    return entry.fields.get("crossref", "").strip()
 
 
 def missing_reader_fields(entry: Entry) -> list[str]:

@@ -80,7 +80,8 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _reference(data: Any) -> FormattedReference:
+def reference_from_json(data: Any) -> FormattedReference:
+    """A formatted reference back from its JSON form (`dataclasses.asdict`)."""
     data = dict(data)
     data["links"] = tuple((str(label), str(url)) for label, url in data["links"])
     return FormattedReference(**data)
@@ -115,7 +116,7 @@ class ReferenceCache:
                 log.debug("reference cache %s is for another version: starting afresh", self.path)
                 self.changed = True
                 return self._entries
-            self._entries = {digest: _reference(data) for digest, data in raw["entries"].items()}
+            self._entries = {digest: reference_from_json(data) for digest, data in raw["entries"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             # A cache is only ever a shortcut: a damaged one is rebuilt.
             log.debug("reference cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
