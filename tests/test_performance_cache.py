@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -390,8 +391,8 @@ def test_page_cache_is_off_for_extensions_that_read_other_files(site: Path) -> N
     assert page_cache_files(site) == []
 
 
-def test_helper_process_renders_the_same_site(tmp_path: Path) -> None:
-    """prerender.py: a cold build with the helper gives the site a build without it gives."""
+def test_helper_processes_build_the_same_site(tmp_path: Path) -> None:
+    """prerender.py and prewrite.py: a cold build with helpers gives the site a build without them gives."""
     sys.path.insert(0, str(REPO / "scripts"))
     try:
         import benchmark
@@ -409,11 +410,31 @@ def test_helper_process_renders_the_same_site(tmp_path: Path) -> None:
         config.write_text(yaml.safe_dump(settings), encoding="utf-8")
         run = mkdocs_build(corpus, "--verbose")
         assert run.returncode == 0, run.output[-3000:]
-        helped = "helper process:" in run.output
-        assert helped == parallel
-        sites[parallel] = built_pages(corpus)
+        written = re.search(r"helper process: (\d+) page\(s\) written", run.output)
+        assert ("helper process:" in run.output) == parallel == bool(written)
+        assert not written or 0 < int(written.group(1)) < 41
+        assert "Generated empty output" not in run.output
+        site_dir = corpus / "site"
+        sites[parallel] = {p.relative_to(site_dir).as_posix(): p.read_bytes() for p in site_dir.rglob("*") if p.is_file()}
         assert not list((corpus / CACHE_DIR).glob("**/*.tmp")) and not list((corpus / CACHE_DIR).glob("*.partial.json"))
     assert sites[True] == sites[False]
+
+
+def test_a_page_the_write_helper_fails_on_is_reported_once_by_the_build(tmp_path: Path) -> None:
+    """prewrite.py: the helper starts from the last page; its failure is the build's one clear error."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import benchmark
+    finally:
+        sys.path.pop(0)
+    benchmark.generate_corpus(tmp_path, articles=30, refs=60, seed=5)
+    last = sorted((tmp_path / "docs" / "articles").rglob("*.md"))[-1]
+    last.write_text(last.read_text(encoding="utf-8") + "\n<!--ekb-reference-list-->\n", encoding="utf-8")
+    run = mkdocs_build(tmp_path, "--verbose")
+    assert run.returncode != 0
+    assert run.output.count("the page should hold one <!--ekb-reference-list-->") == 1, run.output[-3000:]
+    assert "Traceback" not in run.output
+    assert not (tmp_path / "site").exists()
 
 
 def test_page_cache_adding_a_page_renders_only_it_and_pages_linking_to_it(site: Path) -> None:

@@ -21,7 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File
 
-from . import prerender, rendercache
+from . import prerender, prewrite, rendercache
 from .check import Checker
 from .core.bibliography import BibliographyCache
 from .core.claims import REFERENCE_LIST_MARKER
@@ -142,18 +142,23 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             self.pages = PageCache(root / CACHE_DIR)
         self.renders = rendercache.PageRenders(self.pages, repr(sorted(self.config.items())))
         self.helper: prerender.Helper | None = None
+        self.writers: prewrite.PageWriters | None = None
         self.page_uris: list[str] = []
         return config
 
     @event_priority(-100)  # last: the files and navigation are final
     def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
         self.page_uris = [f.src_uri for f in files.documentation_pages()]
+        self.nav = nav
         # A second process renders pages from the end while this one renders
         # them from the start (prerender.py).
-        pages = len(self.page_uris)
-        if self.config.parallel and prerender.available(config, getattr(self, "command", None), pages):
+        if self._parallel(config):
             self.helper = prerender.Helper.start(self, config, files)
         return nav
+
+    def _parallel(self, config: Any) -> bool:
+        command = getattr(self, "command", None)
+        return self.config.parallel and prerender.available(config, command, len(self.page_uris))
 
     def on_files(self, files: Any, *, config: Any) -> Any:
         for asset in sorted(ASSETS_DIR.iterdir()):
@@ -264,6 +269,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     @event_priority(100)  # first, so other plugins see the whole page
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
         pending = self.reference_lists.pop(page.file.src_uri, None)
+        if self.writers is not None and self.writers.helper_wrote(page):
+            return ""  # written by the helper; "" writes nothing (prewrite.py)
         if pending is None:
             return output
         if output.count(REFERENCE_LIST_MARKER) != 1:
@@ -305,6 +312,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 file.page.meta = plain_meta(file.page.meta)
         self._set_up_reader(env, config, files)
         self.review.finish(env, config)
+        # A second process writes pages from the end while this one writes
+        # them from the start (prewrite.py).
+        if self._parallel(config) and not getattr(self, "dirty", False):
+            self.writers = prewrite.PageWriters(config, files, self.nav, env)
         return env
 
     def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:
@@ -320,6 +331,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     @event_priority(-100)  # last, after every plugin has written its files
     def on_post_build(self, *, config: Any) -> None:
+        if self.writers is not None:
+            self.writers.finish()
+            log.debug("helper process: %d page(s) written", len(self.writers.skipped))
+            self.writers = None
         log.debug("page cache: %d page(s) reused, %d rendered", self.pages.hits, self.pages.misses)
         self.pages.hits = self.pages.misses = 0
         if self.renders.site:  # pages renamed or deleted since: their files go
@@ -333,6 +348,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if getattr(self, "helper", None) is not None:
             self.helper.stop()
             self.helper = None
+        if getattr(self, "writers", None) is not None:
+            self.writers.stop()
+            self.writers = None
         if getattr(self, "staged", None) is not None:
             self.staged.abandon()
 

@@ -71,7 +71,7 @@ class Helper:
         if pid == 0:  # the helper
             os.close(read_end)
             try:
-                _quiet()
+                quiet()
                 _format_references(plugin.extension.bibliography, plugin.refcache, references)
                 os.write(write_end, b"1")  # references are ready
                 os.close(write_end)
@@ -115,7 +115,7 @@ class Helper:
         return taken
 
 
-def _quiet() -> None:
+def quiet() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
