@@ -253,18 +253,6 @@ def test_from_latex_matches_pybtex(text: str) -> None:
     assert from_latex(text) == expected
 
 
-def test_formatting_is_unchanged_on_the_vetted_library(monkeypatch: pytest.MonkeyPatch) -> None:
-    for path in (REPO / "references.bib", Path("/work/shared/guides/vetted-references.bib")):
-        if not path.exists():
-            continue
-        bib = parse_bibliography(path.read_text(encoding="utf-8"), path.name)
-        fast = {k: style.format_reference(k, e) for k, e in bib.entries.items()}
-        with monkeypatch.context() as m:
-            m.setattr(style, "from_latex", Text.from_latex)
-            slow = {k: style.format_reference(k, e) for k, e in bib.entries.items()}
-        assert fast == slow
-
-
 # ------------------------------------------------------------ benchmark generator
 
 
