@@ -8,6 +8,11 @@ succeeded replaces `site_dir` with it. A failed build leaves `site_dir`
 empty, as MkDocs itself leaves it when it stops before writing: there is
 nothing a deploy could publish as if it were good.
 
+The previous site is moved aside when the build starts, as MkDocs empties
+`site_dir` then, and deleted by a second process while the build runs (a
+thousand-page site is thousands of files); the build waits for it before it
+ends.
+
 `SOURCE_DATE_EPOCH` (https://reproducible-builds.org/specs/source-date-epoch/)
 fixes the build date MkDocs writes into pages and `sitemap.xml.gz`; a value
 MkDocs cannot read would end in a traceback, so we check it first.
@@ -18,8 +23,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -64,6 +71,8 @@ class StagedOutput:
 
     final: Path
     staging: Path
+    # Deleting the previous site, moved aside when the build started.
+    cleaner: subprocess.Popen | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, config: Any) -> "StagedOutput":
@@ -75,7 +84,32 @@ class StagedOutput:
         os.umask(mask)
         staging.chmod(0o777 & ~mask)
         config.site_dir = str(staging)
-        return cls(final, staging)
+        staged = cls(final, staging)
+        staged._clear_previous_site()
+        return staged
+
+    def _clear_previous_site(self) -> None:
+        if not self.final.is_dir() or self.final.is_symlink() or not any(self.final.iterdir()):
+            return
+        trash = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.final.parent))
+        try:
+            os.replace(self.final, trash / "site")
+            self.final.mkdir()
+        except OSError:  # a mount point, say: it is replaced at the end instead
+            shutil.rmtree(trash, ignore_errors=True)
+            return
+        remove = (["rm", "-rf", "--"] if shutil.which("rm")
+                  else [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)"])
+        try:
+            self.cleaner = subprocess.Popen([*remove, str(trash)], stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def _wait_for_cleaner(self) -> None:
+        if self.cleaner is not None:
+            self.cleaner.wait()
+            self.cleaner = None
 
     def finish(self, config: Any) -> None:
         """Swap the staged site into place, unless `--strict` is about to abort."""
@@ -90,6 +124,7 @@ class StagedOutput:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(self.staging, self.final)
+        self._wait_for_cleaner()
 
     def abandon(self) -> None:
         """After a failure: drop the staged pages and leave site_dir empty."""
@@ -100,3 +135,4 @@ class StagedOutput:
                     shutil.rmtree(child, ignore_errors=True)
                 else:
                     child.unlink(missing_ok=True)
+        self._wait_for_cleaner()
