@@ -18,6 +18,7 @@ memory.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -62,6 +63,9 @@ class Helper:
         read_end, write_end = os.pipe()
         started = time.time_ns()
         try:
+            # Objects made so far live until the build ends: out of the
+            # collector's way, their memory stays shared with the helper.
+            gc.freeze()
             pid = os.fork()
         except OSError as error:
             os.close(read_end)

@@ -22,6 +22,7 @@ two CPUs, known plugins), and not with `--dirty`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import mmap
 import multiprocessing
@@ -94,6 +95,9 @@ class PageWriters:
 
     def _start(self) -> None:
         try:
+            # Objects made so far live until the build ends: out of the
+            # collector's way, their memory stays shared with the helper.
+            gc.freeze()
             pid = os.fork()
         except OSError:
             return
