@@ -425,6 +425,28 @@ def test_a_page_the_write_helper_fails_on_is_reported_once_by_the_build(tmp_path
     assert not (tmp_path / "site").exists()
 
 
+def test_without_posix_semaphores_the_build_writes_every_page_itself(site: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """prewrite.py: no /dev/shm (some containers) means no write helper, not a failed build."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from evidence_kb import prewrite
+
+    def no_semaphores() -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(prewrite.multiprocessing, "Lock", no_semaphores)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    config = load_config(config_file=str(site / "mkdocs.yml"), site_dir=str(site / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    with caplog.at_level(logging.DEBUG, logger="mkdocs"):
+        build(config)
+    assert "no page-writing helper (" in caplog.text
+    assert "page(s) written" not in caplog.text
+    assert "Alpha trial" in page(site)
+
+
 def test_page_cache_adding_a_page_renders_only_it_and_pages_linking_to_it(site: Path) -> None:
     config = site / "mkdocs.yml"  # one process, so the counts below are exact
     config.write_text(config.read_text(encoding="utf-8").replace("  - evidence-kb", "  - evidence-kb:\n      parallel: false"),

@@ -315,7 +315,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # A second process writes pages from the end while this one writes
         # them from the start (prewrite.py).
         if self._parallel(config) and not getattr(self, "dirty", False):
-            self.writers = prewrite.PageWriters(config, files, self.nav, env)
+            self.writers = prewrite.PageWriters.start(config, files, self.nav, env)
         return env
 
     def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:

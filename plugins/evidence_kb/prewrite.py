@@ -38,19 +38,32 @@ from .prerender import quiet
 FREE, BUILD, HELPER, WRITTEN, FAILED = range(5)
 BUILD_LOGGER = "mkdocs.commands.build"
 
+log = logging.getLogger("mkdocs.plugins.evidence_kb.prewrite")
+
 
 class PageWriters:
     """The build's side: which pages the helper wrote, decided when MkDocs asks for a page's template."""
 
-    def __init__(self, config: Any, files: Any, nav: Any, env: Any) -> None:
+    @classmethod
+    def start(cls, config: Any, files: Any, nav: Any, env: Any) -> "PageWriters | None":
+        # The pages `mkdocs build` writes, in its order (build.build()).
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        try:
+            status = mmap.mmap(-1, max(len(doc_files), 1))
+            lock = multiprocessing.Lock()  # a POSIX semaphore: needs /dev/shm
+        except (OSError, ImportError) as error:
+            log.debug("no page-writing helper (%s)", error)
+            return None
+        return cls(config, doc_files, nav, env, status, lock)
+
+    def __init__(self, config: Any, doc_files: list[Any], nav: Any, env: Any, status: mmap.mmap, lock: Any) -> None:
         self.config = config
         self.nav = nav
         self.env = env
-        # The pages `mkdocs build` writes, in its order (build.build()).
-        self.doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
-        self.index = {file.src_uri: i for i, file in enumerate(self.doc_files)}
-        self.status = mmap.mmap(-1, max(len(self.doc_files), 1))
-        self.lock = multiprocessing.Lock()
+        self.doc_files = doc_files
+        self.index = {file.src_uri: i for i, file in enumerate(doc_files)}
+        self.status = status
+        self.lock = lock
         self.pid: int | None = None
         self.started = False
         self.decided: set[str] = set()
