@@ -199,7 +199,7 @@ class _DropSkippedNotes(logging.Filter):
         self.skipped = skipped
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # build._build_page's words for a page whose template gave nothing.
         message = record.msg if isinstance(record.msg, str) else ""
-        if message.startswith("Page skipped: '") and message.endswith("'. Generated empty output."):
-            return message[len("Page skipped: '"):-len("'. Generated empty output.")] not in self.skipped
-        return True
+        uri = message.removeprefix("Page skipped: '").removesuffix("'. Generated empty output.")
+        return len(uri) == len(message) or uri not in self.skipped

@@ -20,13 +20,12 @@ import unicodedata
 from pybtex import errors as pybtex_errors
 from pybtex.bibtex.utils import split_name_list
 from pybtex.database import Entry, Person
-from pybtex.richtext import Text
 
 from .bibliography import missing_reader_fields, parse_bibliography
 from .bibsource import Block, RawField, read_source
 from .citations import KEY
 from .findings import Finding, Severity
-from .style import PLAIN, format_reference, normalise_doi
+from .style import format_reference, normalise_doi, plain_text
 
 DOI = re.compile(r"10\.\d{4,9}/\S+")
 PMID = re.compile(r"\d{1,8}")
@@ -48,13 +47,8 @@ MONTHS = {
 }
 
 
-def plain(latex: str) -> str:
-    r"""A field as readers see it.
-
-    >>> plain(r"M{\"u}ller's {AIDS} study")
-    "Müller's AIDS study"
-    """
-    return Text.from_latex(latex).render(PLAIN)
+# A field as readers see it (core/style.py converts each distinct value once).
+plain = plain_text
 
 
 def _safe_plain(latex: str) -> str:

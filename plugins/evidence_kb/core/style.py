@@ -88,8 +88,11 @@ class _Missing(Exception):
 
 
 @lru_cache(maxsize=65536)
-def _text(latex: str) -> str:
-    """A field's LaTeX as plain text: accents, dashes and protective braces resolved.
+def plain_text(latex: str) -> str:
+    r"""A field's LaTeX as readers see it: accents, dashes and protective braces resolved.
+
+    >>> plain_text(r"M{\"u}ller's {AIDS} study, 125--127")
+    "Müller's AIDS study, 125–127"
 
     Protective braces only guard case in LaTeX; readers need no trace of them.
     Journals, years, publishers and names repeat across a library: each value
@@ -109,7 +112,7 @@ def _field(entry: Entry, name: str) -> Piece:
         value = entry._find_field(name)
     except KeyError:
         raise _Missing(name) from None
-    return _piece(_text(value))
+    return _piece(plain_text(value))
 
 
 def _em(piece: Piece) -> Piece:
@@ -171,9 +174,9 @@ def vancouver_name(person: Person) -> str:
     >>> vancouver_name(Person("{Medical Advisory Secretariat}"))
     'Medical Advisory Secretariat'
     """
-    last = " ".join(_text(n) for n in person.prelast_names + person.last_names)
-    initials = _initials([_text(n) for n in person.first_names + person.middle_names])
-    lineage = " ".join(_text(n) for n in person.lineage_names)
+    last = " ".join(plain_text(n) for n in person.prelast_names + person.last_names)
+    initials = _initials([plain_text(n) for n in person.first_names + person.middle_names])
+    lineage = " ".join(plain_text(n) for n in person.lineage_names)
     parts = [last]
     if initials:
         parts.append(initials)
@@ -348,15 +351,11 @@ def entry_kind(entry: Entry) -> str:
     """
     explicit = entry.fields.get("kind", "").strip()
     if explicit:
-        return _plain(explicit)
+        return plain_text(explicit)
     note = entry.fields.get("note", "").strip()
     if note.lower() in KNOWN_KINDS:
         return KNOWN_KINDS[note.lower()]
     return KIND_BY_TYPE.get(entry.type, "Source")
-
-
-def _plain(latex: str) -> str:
-    return _text(latex)
 
 
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -413,8 +412,8 @@ def format_reference(key: str, entry: Entry) -> FormattedReference:
         kind=entry_kind(entry),
         html=html,
         text=" ".join(text.split()),
-        title=_plain(fields.get("title", "")),
-        source=_plain(source_field),
-        year=_plain(fields.get("year", "")),
+        title=plain_text(fields.get("title", "")),
+        source=plain_text(source_field),
+        year=plain_text(fields.get("year", "")),
         links=entry_links(entry),
     )
