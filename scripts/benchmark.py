@@ -355,7 +355,7 @@ import json, sys, time
 from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
-import evidence_kb.core.style as style
+import evidence_kb.engine.bib.style as style
 
 calls = {"format": 0}
 real = style.format_reference
@@ -411,7 +411,7 @@ def clear_check_cache(corpus: Path) -> None:
 
 def one_round(corpus: Path, only: set[str]) -> dict[str, dict[str, Any]]:
     """One alternating round of every measurement."""
-    evidencekb = [sys.executable, "-m", "evidence_kb.cli", "check", "-f", str(corpus / "mkdocs.yml")]
+    evidencekb = [sys.executable, "-m", "evidence_kb.cli.main", "check", "-f", str(corpus / "mkdocs.yml")]
     steps: list[tuple[str, Any]] = [
         ("plain", lambda: run_child(mkdocs_build(corpus, "mkdocs-plain.yml", "site-plain"), corpus)),
         ("cold", lambda: (clear_cache(corpus), run_child(mkdocs_build(corpus, "mkdocs.yml", "site"), corpus))[1]),

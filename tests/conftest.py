@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from runner import Run, run  # noqa: F401 (tests import them from here too)
 
 TESTS = Path(__file__).parent
@@ -20,7 +19,7 @@ def mkdocs_build(root: Path, *extra: str, env: dict[str, str] | None = None) -> 
 
 
 def evidencekb(root: Path, *args: str) -> Run:
-    return run([sys.executable, "-m", "evidence_kb.cli", *args], root)
+    return run([sys.executable, "-m", "evidence_kb.cli.main", *args], root)
 
 
 @pytest.fixture

@@ -13,15 +13,22 @@ import re
 from types import MappingProxyType
 from typing import Any
 
+from evidence_kb.engine.bib.style import MAX_AUTHORS, SHOWN_WHEN_TRUNCATED
 from pybtex.backends.html import Backend as HtmlBackend
 from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import Entry, Person
 from pybtex.richtext import Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle, toplevel
-from pybtex.style.template import FieldIsMissing, first_of, join, node, optional, sentence, tag
-
-from evidence_kb.core.style import MAX_AUTHORS, SHOWN_WHEN_TRUNCATED
+from pybtex.style.template import (
+    FieldIsMissing,
+    first_of,
+    join,
+    node,
+    optional,
+    sentence,
+    tag,
+)
 
 # pybtex's own conversion, not core/latex.py's shortcut: the oracle is all pybtex.
 from_latex = Text.from_latex

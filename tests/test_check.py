@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, evidencekb, mkdocs_build
 
 MODEL = "docs/articles/baclofen-back-strain.md"

@@ -7,12 +7,15 @@ from pathlib import Path
 
 import markdown
 import pytest
+from evidence_kb.engine.bib.library import BibliographyCache, parse_bibliography
+from evidence_kb.engine.bib.style import format_reference
+from evidence_kb.engine.extension import EvidenceExtension
+from evidence_kb.engine.page.citations import (
+    CitationSyntaxError,
+    format_ranges,
+    parse_group,
+)
 from pybtex.database import Entry, Person
-
-from evidence_kb.core.bibliography import BibliographyCache, parse_bibliography
-from evidence_kb.core.citations import CitationSyntaxError, format_ranges, parse_group
-from evidence_kb.core.style import format_reference
-from evidence_kb.markdown import EvidenceExtension
 
 PACKAGE = Path(__file__).parent.parent / "plugins" / "evidence_kb"
 BIB = """\
@@ -32,18 +35,32 @@ def render(source: str) -> tuple[str, EvidenceExtension]:
     return html, ext
 
 
-def test_core_never_imports_mkdocs() -> None:
-    pure = [*(PACKAGE / "core").glob("*.py"), PACKAGE / "markdown.py", PACKAGE / "check.py",
-            PACKAGE / "cli.py", PACKAGE / "site.py"]
+def imported_modules(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+HOSTS = ("mkdocs", "material", "properdocs", "zensical")
+
+
+def test_engine_cache_and_cli_never_import_a_host() -> None:
+    pure = [p for sub in ("engine", "cache", "cli") for p in (PACKAGE / sub).rglob("*.py")]
+    assert len(pure) > 20
     for path in pure:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            assert not any(n == "mkdocs" or n.startswith("mkdocs.") for n in names), f"{path} imports MkDocs"
+        for name in imported_modules(path):
+            assert name.split(".")[0] not in HOSTS, f"{path} imports {name}"
+
+
+def test_engine_never_imports_an_adapter() -> None:
+    """The layers point one way: cli and hosts use the engine, never the reverse."""
+    for path in (PACKAGE / "engine").rglob("*.py"):
+        for name in imported_modules(path):
+            assert not name.startswith(("evidence_kb.hosts", "evidence_kb.cli")), f"{path} imports {name}"
 
 
 @pytest.mark.parametrize(
@@ -150,7 +167,7 @@ def test_unreadable_name_is_a_located_problem() -> None:
 
 
 def test_search_view_hides_and_restores_exactly() -> None:
-    from evidence_kb.core.searchview import RestoreError, hide, restore
+    from evidence_kb.hosts.mkdocs.searchview import RestoreError, hide, restore
 
     page = (
         '<p>Claim <sup class="ekb-cite" id="cite-1"><a href="#ref-1">1</a>, <a href="#ref-2">2</a></sup> and'

@@ -7,15 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO, ROOTS, evidencekb
+from evidence_kb.engine.bib.layout import BibFormatError, format_bib, signature
+from evidence_kb.engine.bib.library import parse_bibliography
+from evidence_kb.engine.bib.lint import lint_bib
+from evidence_kb.engine.bib.source import read_source
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
-
-from conftest import REPO, ROOTS, evidencekb
-from evidence_kb.core.bibformat import BibFormatError, format_bib, signature
-from evidence_kb.core.biblint import lint_bib
-from evidence_kb.core.bibliography import parse_bibliography
-from evidence_kb.core.bibsource import read_source
 
 REALBIB = Path(__file__).parent / "data" / "realbib"
 NFIDD = REALBIB / "nfidd__nfidd__nfidd.bib"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
@@ -11,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOTS, evidencekb, mkdocs_build, run
-from evidence_kb.core.frontmatter import split_document
-from evidence_kb.core.schema import validate_article
-from evidence_kb.scaffold import SECTIONS, NewArticle, render_article, slugify
+from evidence_kb.cli.scaffold import SECTIONS, NewArticle, render_article, slugify
+from evidence_kb.engine.page.frontmatter import split_document
+from evidence_kb.engine.page.schema import validate_article
 
 QUESTION = "What is the first-line treatment for acute low back pain in adults?"
 SLUG = "first-line-treatment-acute-low-back"
@@ -157,14 +155,14 @@ def test_author_from_git_config(kb: Path, tmp_path: Path) -> None:
     env = _git_env(tmp_path)
     assert run(["git", "init", "-q"], kb, env).returncode == 0
     assert run(["git", "config", "user.name", "Git Person"], kb, env).returncode == 0
-    result = run([sys.executable, "-m", "evidence_kb.cli", "new", "Is heat safe in pregnancy?"], kb, env)
+    result = run([sys.executable, "-m", "evidence_kb.cli.main", "new", "Is heat safe in pregnancy?"], kb, env)
     assert result.returncode == 0, result.output
     meta = split_document((kb / "docs" / "articles" / "heat-safe-pregnancy.md").read_text(encoding="utf-8")).meta
     assert meta["authors"] == ["Git Person"]
 
 
 def test_no_author_is_a_clear_error(kb: Path, tmp_path: Path) -> None:
-    result = run([sys.executable, "-m", "evidence_kb.cli", "new", "Is heat safe?"], kb, _git_env(tmp_path))
+    result = run([sys.executable, "-m", "evidence_kb.cli.main", "new", "Is heat safe?"], kb, _git_env(tmp_path))
     assert result.returncode == 2
     assert "give --author" in result.stderr and "git config user.name" in result.stderr
     assert not (kb / "docs" / "articles" / "heat-safe.md").exists()

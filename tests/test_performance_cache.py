@@ -22,16 +22,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, ROOTS, evidencekb, mkdocs_build
+from evidence_kb.cache.references import CACHE_DIR, FILE_NAME, ReferenceCache
+from evidence_kb.engine.bib import style
+from evidence_kb.engine.bib.latex import from_latex
+from evidence_kb.engine.bib.library import parse_bibliography
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pybtex.richtext import Text
-
-from evidence_kb.core import style
-from evidence_kb.core.bibliography import parse_bibliography
-from evidence_kb.core.latex import from_latex
-from evidence_kb.core.refcache import CACHE_DIR, FILE_NAME, ReferenceCache
-
-from conftest import REPO, ROOTS, evidencekb, mkdocs_build
 
 BIB = """@article{alpha2020,
   author  = {M{\\"u}ller, Hans},
@@ -141,7 +139,7 @@ def test_cache_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("evidence_kb.core.refcache.os.replace", broken_replace)
+    monkeypatch.setattr("evidence_kb.cache.references.os.replace", broken_replace)
     bib.store.save(keep=bib.entries)  # not fatal
     assert (tmp_path / FILE_NAME).read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]  # no temporary file left
@@ -277,7 +275,8 @@ def test_benchmark_generator_is_deterministic_and_clean(tmp_path: Path) -> None:
 
 
 def test_library_cache_restores_and_invalidates(tmp_path: Path) -> None:
-    from evidence_kb.core.libcache import FILE_NAME as LIBRARY, LibraryCache
+    from evidence_kb.cache.library import FILE_NAME as LIBRARY
+    from evidence_kb.cache.library import LibraryCache
 
     bib_path = tmp_path / "references.bib"
     bib_path.write_text(BIB, encoding="utf-8")
@@ -428,10 +427,9 @@ def test_a_page_the_write_helper_fails_on_is_reported_once_by_the_build(tmp_path
 def test_without_posix_semaphores_the_build_writes_every_page_itself(site: Path, monkeypatch: pytest.MonkeyPatch,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     """prewrite.py: no /dev/shm (some containers) means no write helper, not a failed build."""
+    from evidence_kb.hosts.mkdocs import prewrite
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
-
-    from evidence_kb import prewrite
 
     def no_semaphores() -> None:
         raise OSError(38, "Function not implemented")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from evidence_kb.core.related import ArticleInfo, Related, RelatedIndex
+from evidence_kb.engine.review.related import ArticleInfo, Related, RelatedIndex
 
 
 def brute_force(article: ArticleInfo, others: list[ArticleInfo], limit: int) -> list[Related]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from evidence_kb.core.bibliography import parse_bibliography
-from evidence_kb.core.frontmatter import split_document
-from evidence_kb.core.review import assess_article, fingerprint, git_last_commit_date
-from evidence_kb.core.review_edit import EditError, edit_front_matter
-from evidence_kb.core.schema import validate_article
+from evidence_kb.engine.bib.library import parse_bibliography
+from evidence_kb.engine.page.frontmatter import split_document
+from evidence_kb.engine.page.schema import validate_article
+from evidence_kb.engine.review.edit import EditError, edit_front_matter
+from evidence_kb.engine.review.state import (
+    assess_article,
+    fingerprint,
+    git_last_commit_date,
+)
 
 BIB = parse_bibliography("@misc{a, title={T}, year=2020, author={X}}\n@misc{b, title={U}, year=2021, author={Y}}", "r.bib")
 
@@ -119,19 +122,6 @@ def test_git_date_without_git_is_none(tmp_path, monkeypatch) -> None:
     assert git_last_commit_date(tmp_path / "a.md") is None  # not a repository
     monkeypatch.setenv("PATH", str(tmp_path))  # no git at all
     assert git_last_commit_date(tmp_path / "a.md") is None
-
-
-def test_review_core_does_not_import_mkdocs() -> None:
-    import ast
-    from pathlib import Path
-
-    import evidence_kb.core as core
-
-    for name in ("review.py", "review_edit.py", "schema.py"):
-        tree = ast.parse((Path(core.__file__).parent / name).read_text())
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert not any(m.split(".")[0] == "mkdocs" for m in imported), name
 
 
 def test_fingerprint_covers_the_entry_a_cited_entry_inherits_from() -> None:

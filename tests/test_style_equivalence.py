@@ -15,14 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
+from evidence_kb.engine.bib import style
+from evidence_kb.engine.bib.library import parse_bibliography
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pybtex.database import Entry, Person
-
-from evidence_kb.core import style
-from evidence_kb.core.bibliography import parse_bibliography
-
-from conftest import REPO
 from pybtex_style import format_html_and_text
 
 SHARED = REPO.parent / "shared"

@@ -45,7 +45,7 @@ def make_site(root: Path, pages: dict[str, str | bytes], bib: str | bytes = BIB,
 
 
 def check(root: Path, *args: str, env: dict[str, str] | None = None) -> Run:
-    return run([sys.executable, "-m", "evidence_kb.cli", "check", *args], root, env)
+    return run([sys.executable, "-m", "evidence_kb.cli.main", "check", *args], root, env)
 
 
 def build(root: Path, *args: str, env: dict[str, str] | None = None, site_dir: Path | None = None) -> Run:

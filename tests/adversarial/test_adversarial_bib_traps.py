@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from adversarial_helpers import build, check, finding_lines, make_site
-
-from evidence_kb.core.bibliography import load_bibliography, parse_bibliography
+from evidence_kb.engine.bib.library import load_bibliography, parse_bibliography
 
 REALBIB = Path("/work/shared/realbib")
 ALPHA = "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"

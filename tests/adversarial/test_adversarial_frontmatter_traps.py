@@ -60,7 +60,7 @@ def test_billion_laughs_is_refused_quickly(tmp_path):
     """Nine levels of nine aliases would be 10^9 strings: refused at the first alias."""
     import time
 
-    from evidence_kb.core.frontmatter import split_document
+    from evidence_kb.engine.page.frontmatter import split_document
 
     levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for i in range(1, 10):

@@ -6,16 +6,23 @@ import os
 from pathlib import Path
 
 import yaml
+from evidence_kb.engine.bib.library import parse_bibliography
+from evidence_kb.engine.check import Checker
+from evidence_kb.engine.page.citations import (
+    KEY,
+    CitationSyntaxError,
+    Numbering,
+    compress_ranges,
+    format_ranges,
+    parse_group,
+)
+from evidence_kb.engine.page.frontmatter import split_document
+from evidence_kb.engine.page.sanitize import clean_html
+from evidence_kb.engine.page.scripts import scan_markup
+from evidence_kb.engine.options import Options
+from evidence_kb.engine.site import MKDOCS_BUILTIN_EXTENSIONS, SiteConfig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from evidence_kb.check import Checker
-from evidence_kb.core.bibliography import parse_bibliography
-from evidence_kb.core.citations import KEY, CitationSyntaxError, Numbering, compress_ranges, format_ranges, parse_group
-from evidence_kb.core.frontmatter import split_document
-from evidence_kb.core.sanitize import clean_html
-from evidence_kb.core.unsafe import scan_markup
-from evidence_kb.site import MKDOCS_BUILTIN_EXTENSIONS, PluginOptions, SiteConfig
 
 # Moderate by default (the suite stays quick); EKB_HYPOTHESIS_EXAMPLES=5000 for a deeper search.
 SETTINGS = settings(max_examples=int(os.environ.get("EKB_HYPOTHESIS_EXAMPLES", "150")),
@@ -30,7 +37,7 @@ BIB = parse_bibliography(
 SITE = SiteConfig(
     root=Path("/kb"),
     docs_dir=Path("/kb/docs"),
-    options=PluginOptions(),
+    options=Options(),
     extensions=[*MKDOCS_BUILTIN_EXTENSIONS, "admonition", "attr_list", "def_list", "md_in_html",
                 "pymdownx.details", "pymdownx.superfences"],
     extension_configs={"toc": {"permalink": True}},

@@ -6,10 +6,9 @@ import re
 from html.parser import HTMLParser
 
 import markdown
-
-from evidence_kb.core.bibliography import parse_bibliography
-from evidence_kb.core.sanitize import clean_html
-from evidence_kb.markdown import EvidenceExtension
+from evidence_kb.engine.bib.library import parse_bibliography
+from evidence_kb.engine.extension import EvidenceExtension
+from evidence_kb.engine.page.sanitize import clean_html
 
 BIB = parse_bibliography(
     "@article{alpha2020, author={Smith, Jane}, title={Alpha {NSAIDs} -- a trial}, journal={J <Tests> & Trials},"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
-from adversarial_helpers import REPO, ROOTS, build, check, finding_lines, make_site
+from adversarial_helpers import REPO, ROOTS, build, check, finding_lines
 from scan_site import scan_html, scan_site
 
 XSS = ROOTS / "adversarial-xss"
@@ -61,16 +59,15 @@ def test_build_refuses_the_page_and_writes_nothing(tmp_path):
 
 def test_sanitiser_removes_what_the_check_would_miss(tmp_path, monkeypatch):
     """Defence in depth: with the check's scan switched off, the built site still runs no content script."""
+    import evidence_kb.engine.bib.traps
+    import evidence_kb.engine.check
+    import evidence_kb.hosts.mkdocs.plugin
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    import evidence_kb.check
-    import evidence_kb.core.bibcheck
-    import evidence_kb.plugin
-
-    for module in (evidence_kb.check, evidence_kb.plugin):
+    for module in (evidence_kb.engine.check, evidence_kb.hosts.mkdocs.plugin):
         monkeypatch.setattr(module, "page_findings", lambda *args, **kwargs: [])
-    monkeypatch.setattr(evidence_kb.core.bibcheck, "scan_markup", lambda *args, **kwargs: [])
+    monkeypatch.setattr(evidence_kb.engine.bib.traps, "scan_markup", lambda *args, **kwargs: [])
     site = _copy(XSS, tmp_path / "copy")
     out = tmp_path / "out"
     mkdocs_build(load_config(str(site / "mkdocs.yml"), site_dir=str(out)))

@@ -1,0 +1,1 @@
+"""The `evidencekb` command line."""

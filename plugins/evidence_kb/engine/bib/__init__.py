@@ -1,0 +1,1 @@
+"""The library: parse `references.bib`, find its traps, format references for readers."""

@@ -1,0 +1,214 @@
+"""The build check: every claim cites a reference, every key resolves.
+
+One checker for all callers: the MkDocs plugin (during `mkdocs build`), the
+`evidencekb check` command and CI. It renders each article with the site's
+own Markdown extensions, so what it calls a claim is what the reader sees,
+and with line markers (core/lines.py), so every finding has a line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from markdown import Markdown
+
+from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.extension import EvidenceExtension, PageResult
+from evidence_kb.engine.findings import Finding
+from evidence_kb.engine.page.frontmatter import split_document
+from evidence_kb.engine.page.lines import add_markers
+from evidence_kb.engine.page.scripts import page_findings
+from evidence_kb.engine.review.state import assess_article
+from evidence_kb.engine.site import SiteConfig
+from evidence_kb.engine.sources import SourceError, read_text
+
+LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+")
+CONTAINER_PREFIX = re.compile(r"^(?:[ \t]|>)+")
+
+
+def column_of(source_line: str) -> int:
+    """1-based column where a block's text starts (after quote, list and table marks).
+
+    >>> column_of("    - NSAIDs first [@a]")
+    7
+    >>> column_of("2. First-line options:")
+    4
+    >>> column_of("| Drug | Dose |")
+    3
+    """
+    rest = source_line
+    while True:
+        stripped = CONTAINER_PREFIX.sub("", rest)
+        stripped = LIST_MARKER.sub("", stripped)
+        if stripped == rest:
+            break
+        rest = stripped
+    if rest.startswith("|"):
+        rest = rest[1:].lstrip()
+    return len(source_line) - len(rest) + 1
+
+
+@dataclass
+class Exemption:
+    path: str
+    line: int
+    reason: str
+    claim: str
+
+
+@dataclass
+class PageReport:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    cited: list[str] = field(default_factory=list)
+    exemptions: list[Exemption] = field(default_factory=list)
+    claims: int = 0
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    exemptions: list[Exemption] = field(default_factory=list)
+    pages: int = 0
+    claims: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+class Checker:
+    """Checks pages against one bibliography with the site's Markdown setup."""
+
+    def __init__(self, site: SiteConfig, bibliography: Bibliography) -> None:
+        self.site = site
+        self.bibliography = bibliography
+
+    def render(self, body: str, is_article: bool, first_line: int | None,
+               reference_list: bool = False) -> tuple[str, PageResult]:
+        """Render Markdown as the site does; with `first_line`, add line markers.
+
+        The reference list is left out unless asked for: the check reads
+        citations and claims, which the list does not change.
+        """
+        ext = EvidenceExtension(bibliography=self.bibliography, check_claims=is_article,
+                                reference_list=reference_list)
+        extensions: list[Any] = [e for e in self.site.extensions if not isinstance(e, EvidenceExtension)]
+        md = Markdown(extensions=[*extensions, ext], extension_configs=self.site.extension_configs)
+        source = add_markers(body, first_line) if first_line is not None else body
+        html = md.convert(source)
+        return html, ext.result
+
+    def check_file(self, path: Path) -> PageReport:
+        shown = self.site.display(path)
+        try:
+            text = read_text(path, shown)
+        except SourceError as error:
+            return PageReport(shown, [Finding(shown, error.line, 1, "unreadable", error.message)])
+        return self.check_text(shown, text, self.site.is_article(path))
+
+    def check_text(self, shown: str, text: str, is_article: bool) -> PageReport:
+        report = PageReport(shown)
+        doc = split_document(text)
+        if doc.error is not None:
+            report.findings.append(Finding(shown, doc.error.line, 1, "front-matter", doc.error.message))
+        # Script in the page (core/unsafe.py): rejected with its line.
+        report.findings.extend(page_findings(shown, text))
+        lines = text.split("\n")
+        _, result = self.render(doc.body, is_article, doc.body_line)
+        report.cited = result.cited_keys
+        report.claims = len(result.claims)
+        if is_article:
+            # Front matter schema and stale approvals (core/review.py).
+            report.findings.extend(
+                assess_article(
+                    shown, text, result.cited_keys, self.bibliography,
+                    stale_severity=self.site.options.stale_approvals,
+                    period_months=self.site.options.review_period_months,
+                ).findings
+            )
+        for key, line in result.unknown:
+            report.findings.append(self._unknown_key(shown, key, line or doc.body_line, lines))
+        for index, claim in enumerate(result.claims):
+            line = result.claim_lines.get(index) or doc.body_line
+            source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+            column = column_of(source_line)
+            if claim.exempt is not None:
+                if not claim.exempt:
+                    report.findings.append(
+                        Finding(shown, line, column, "empty-exemption",
+                                'exemption without a reason: write <!-- uncited: why this states no fact -->')
+                    )
+                report.exemptions.append(Exemption(shown, line, claim.exempt, claim.snippet()))
+            elif claim.needs_citation and self.site.options.uncited_claims != "ignore":
+                severity = "error" if self.site.options.uncited_claims == "error" else "warning"
+                report.findings.append(
+                    Finding(shown, line, column, "uncited-claim",
+                            f'claim without citation: "{claim.snippet()}"', severity)
+                )
+        report.findings.sort()
+        return report
+
+    def _unknown_key(self, shown: str, key: str, line: int, lines: list[str]) -> Finding:
+        source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        column = source_line.find("@" + key) + 1 or 1
+        message = f"unknown citation key '@{key}' (not in {self.site.options.bibliography})"
+        suggestions = self.bibliography.suggest(key)
+        if suggestions:
+            message += "; did you mean " + " or ".join(f"'@{s}'" for s in suggestions) + "?"
+        return Finding(shown, line, column, "unknown-key", message)
+
+    def check_bibliography(self, cited: Iterable[str] | None) -> list[Finding]:
+        """Problems of the library itself; unused entries when `cited` is given."""
+        bib = self.bibliography
+        findings = list(bib.problems)
+        for key in bib.entries:
+            missing = bib.missing_fields(key)
+            if missing:
+                findings.append(
+                    Finding(bib.path, bib.lines[key], 1, "incomplete-entry",
+                            f"entry '{key}' lacks what a reader needs: {', '.join(missing)}")
+                )
+        if cited is not None:
+            used = set(cited)
+            for key in bib.entries:
+                if key not in used:
+                    findings.append(
+                        Finding(bib.path, bib.lines[key], 1, "unused-entry",
+                                f"entry '{key}' is not cited by any article", "warning")
+                    )
+        return findings
+
+    def check_paths(self, paths: list[Path] | None = None, cache: Any = None) -> Report:
+        """Check the given Markdown files (or every page of the site).
+
+        `cache`: a :class:`~evidence_kb.cache.checks.CheckCache` reusing the
+        results of unchanged pages.
+        """
+        whole_site = not paths
+        files = sorted(self.site.docs_dir.rglob("*.md")) if whole_site else _expand(paths or [])
+        report = Report()
+        cited: set[str] = set()
+        for path in files:
+            page = cache.check_file(self, path) if cache is not None else self.check_file(path)
+            report.findings.extend(page.findings)
+            report.exemptions.extend(page.exemptions)
+            report.claims += page.claims
+            report.pages += 1
+            cited.update(page.cited)
+        if cache is not None and whole_site:
+            report.findings.extend(cache.check_bibliography(self, cited))
+        else:
+            report.findings.extend(self.check_bibliography(cited if whole_site else None))
+        report.findings = sorted(set(report.findings))
+        return report
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.rglob("*.md")) if path.is_dir() else [path])
+    return files

@@ -1,0 +1,1 @@
+"""One page: citations, claims, front matter, and the safety of its markup."""

@@ -1,0 +1,1 @@
+"""The review workflow: approval state, in-place front matter edits, related articles."""

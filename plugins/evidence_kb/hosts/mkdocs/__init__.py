@@ -1,0 +1,1 @@
+"""The MkDocs (and ProperDocs) plugin."""

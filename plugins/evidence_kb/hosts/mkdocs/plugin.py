@@ -1,0 +1,357 @@
+"""The MkDocs adapter: wires the core to build events, and nothing more.
+
+- `on_config` loads `references.bib` once per build (kept across `mkdocs
+  serve` rebuilds until the file changes) and registers our Python-Markdown
+  extension with it.
+- Each page is rendered by MkDocs with that extension; `on_page_content`
+  reads what it found and, only when something is wrong, asks the checker
+  for the located findings (file, line, column).
+- `on_env` runs after every page is rendered and before any is written: if
+  there were errors, the build stops there and writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
+from mkdocs.structure.files import File
+
+from evidence_kb.cache.library import LibraryCache
+from evidence_kb.cache.pages import PageCache
+from evidence_kb.cache.references import CACHE_DIR, ReferenceCache
+from evidence_kb.engine.bib.library import BibliographyCache
+from evidence_kb.engine.check import Checker
+from evidence_kb.engine.extension import (
+    DEFERRED,
+    EvidenceExtension,
+    ReferenceListWriter,
+)
+from evidence_kb.engine.findings import Finding
+from evidence_kb.engine.page.claims import REFERENCE_LIST_MARKER
+from evidence_kb.engine.page.frontmatter import split_document
+from evidence_kb.engine.page.sanitize import clean_html, plain_meta
+from evidence_kb.engine.page.scripts import page_findings
+from evidence_kb.engine.options import Options, OptionsError
+from evidence_kb.engine.site import SiteConfig
+from evidence_kb.engine.sources import SourceError, read_text
+from evidence_kb.hosts.mkdocs import prerender, prewrite, rendercache
+from evidence_kb.hosts.mkdocs.output import StagedOutput, check_source_date_epoch
+from evidence_kb.hosts.mkdocs.reader import SiteReader
+from evidence_kb.hosts.mkdocs.review import ReviewBuild
+from evidence_kb.hosts.mkdocs.searchview import RestoreError, hide, restore
+
+log = get_plugin_logger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+ASSETS_DIR = PACKAGE_DIR / "assets"
+# Where our stylesheets and scripts are published in the site.
+ASSETS_URI = "assets/evidence-kb"
+
+
+class EvidenceConfig(base.Config):
+    """The plugin's options: the engine's schema (engine/options.py), checked there.
+
+    MkDocs only gathers the values; `Options.load` validates them in on_config,
+    exactly as `evidencekb check` and the Markdown extension do.
+    """
+
+    locals().update({name: c.Type(object, default=default) for name, default in Options.defaults().items()})
+
+
+class EvidencePlugin(BasePlugin[EvidenceConfig]):
+    def __init__(self) -> None:
+        self.cache = BibliographyCache()
+        self.errors: list[Finding] = []
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps this instance (and its cache) across
+        # `mkdocs serve` rebuilds.
+        self.command = command
+        self.dirty = dirty
+
+    def on_config(self, config: Any) -> Any:
+        self.staged: StagedOutput | None = None
+        date_error = check_source_date_epoch()
+        if date_error:
+            raise PluginError(date_error)
+        root = Path(config.config_file_path).parent
+        try:
+            options = Options.load(dict(self.config), where=f"{config.config_file_path}: plugin evidence-kb")
+        except OptionsError as error:
+            raise PluginError(str(error)) from None
+        self.site = SiteConfig(
+            root=root,
+            docs_dir=Path(config.docs_dir),
+            options=options,
+            extensions=list(config.markdown_extensions),
+            extension_configs=dict(config.mdx_configs),
+        )
+        # A changed library is restored from .cache/evidence-kb/ when it was
+        # parsed before (core/libcache.py).
+        if not isinstance(self.cache.loader, LibraryCache) or self.cache.loader.path.parent != root / CACHE_DIR:
+            self.cache.loader = LibraryCache(root / CACHE_DIR)
+        loads = self.cache.loads
+        bib = self.cache.get(self.site.bibliography_path, self.site.display(self.site.bibliography_path))
+        log.debug("bibliography %s (%d entries)", "parsed" if self.cache.loads > loads else "up to date", len(bib.entries))
+        # Problems of the library itself are reported with every other
+        # problem in on_env (check_bibliography): all in one run, then stop.
+        # Formatted references persist between builds (core/refcache.py); the
+        # same instance serves every `mkdocs serve` rebuild from memory.
+        if getattr(self, "refcache", None) is None or self.refcache.folder != root / CACHE_DIR:
+            self.refcache = ReferenceCache(root / CACHE_DIR)
+        bib.store = self.refcache
+        self.checker = Checker(self.site, bib)
+        self.review = ReviewBuild(self.site, bib)
+        # Reference lists are written into finished pages (on_post_page): the
+        # pages MkDocs keeps in memory until the end of the build, and the
+        # search index, do not carry them.
+        self.extension = EvidenceExtension(bibliography=bib, reference_list=DEFERRED)
+        self.references = ReferenceListWriter(bib, clean=clean_html)
+        self.reference_lists: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
+        config.markdown_extensions.append(self.extension)
+        # Our templates override the theme's (after a site's own custom_dir),
+        # and our stylesheets and scripts load on every page.
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(TEMPLATES_DIR))
+        for asset in sorted(ASSETS_DIR.iterdir()):
+            uri = f"{ASSETS_URI}/{asset.name}"
+            if asset.suffix == ".css" and uri not in config.extra_css:
+                config.extra_css.append(uri)
+            elif asset.suffix == ".js" and uri not in [str(s) for s in config.extra_javascript]:
+                config.extra_javascript.append(uri)
+        self.errors = []
+        self.reported: set[Finding] = set()
+        self.sources: dict[str, str] = {}
+        self.hidden: list[str] = []
+        # `mkdocs build` writes into a staging folder that replaces site_dir
+        # only when the whole build succeeded (see output.py).
+        if getattr(self, "command", None) in ("build", "gh-deploy") and not getattr(self, "dirty", False):
+            self.staged = StagedOutput.start(config)
+        self.cited: set[str] = set()
+        self.page_refs: dict[str, list[str]] = {}
+        # Pages rendered by an earlier build and unchanged since are not
+        # rendered again (core/pagecache.py, rendercache.py).
+        if getattr(self, "pages", None) is None or self.pages.folder.parent != root / CACHE_DIR:
+            self.pages = PageCache(root / CACHE_DIR)
+        self.renders = rendercache.PageRenders(self.pages, repr(sorted(self.config.items())))
+        self.helper: prerender.Helper | None = None
+        self.writers: prewrite.PageWriters | None = None
+        self.page_uris: list[str] = []
+        return config
+
+    @event_priority(-100)  # last: the files and navigation are final
+    def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
+        self.page_uris = [f.src_uri for f in files.documentation_pages()]
+        self.nav = nav
+        # A second process renders pages from the end while this one renders
+        # them from the start (prerender.py).
+        if self._parallel(config):
+            self.helper = prerender.Helper.start(self, config, files)
+        return nav
+
+    def _parallel(self, config: Any) -> bool:
+        command = getattr(self, "command", None)
+        return self.site.options.parallel and prerender.available(config, command, len(self.page_uris))
+
+    def on_files(self, files: Any, *, config: Any) -> Any:
+        for asset in sorted(ASSETS_DIR.iterdir()):
+            if asset.suffix in (".css", ".js"):
+                files.append(File.generated(config, f"{ASSETS_URI}/{asset.name}", abs_src_path=str(asset)))
+        for note in self.review.add_dashboard(files, config):
+            log.info(note)
+        return files
+
+    def on_page_read_source(self, *, page: Any, config: Any) -> str | None:
+        # Read as the check does (UTF-8, BOM accepted, any line ending): a file
+        # in another encoding is one located error, not a traceback, and the
+        # build goes on to report every other problem before it stops.
+        if page.file.abs_src_path is None:
+            return None
+        path = Path(page.file.abs_src_path)
+        try:
+            text = read_text(path, self.site.display(path))
+        except SourceError as error:
+            self._report(Finding(error.path, error.line, 1, "unreadable", error.message))
+            text = ""
+        self.sources[page.file.src_uri] = text
+        return text
+
+    def _check_source(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+        path = Path(page.file.abs_src_path)
+        self.extension.check_claims = self.site.is_article(path)
+        source = self.sources.get(page.file.src_uri)
+        if source is None:
+            source = page.file.content_string.replace("\r\n", "\n")
+        doc = split_document(source)
+        if doc.error is not None:
+            self._report(Finding(self.site.display(path), doc.error.line, 1, "front-matter", doc.error.message))
+        # Script in the source (core/unsafe.py): the check's message, with its line.
+        for finding in page_findings(self.site.display(path), source):
+            self._report(finding)
+        return markdown
+
+    @event_priority(-100)  # last: the key is the Markdown every plugin has had its say on
+    def _use_page_cache(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+        page.markdown = markdown
+        self.renders.before_render(page, config, files, self.extension)
+        return markdown
+
+    on_page_markdown = CombinedEvent(_check_source, _use_page_cache)
+
+    @event_priority(100)  # first: the page as rendering left it
+    def _record_render(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        self.renders.after_render(page, files, self.extension.result)
+        return html
+
+    def _on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        result = self.extension.result
+        self.cited.update(result.cited_keys)
+        self.page_refs[page.file.src_uri] = list(result.cited_keys)
+        if result.cited_keys:
+            self.reference_lists[page.file.src_uri] = (list(result.cited_keys), result.backlinks)
+        # Front matter schema and approval (review_build.py). A stale approval
+        # is published honestly (under review, with the banner), so it is
+        # logged as info unless `stale_approvals: error`.
+        # The source is not needed after this page: not kept until the build ends.
+        source = self.sources.pop(page.file.src_uri, None) or None
+        for finding in self.review.record(page, list(result.cited_keys), source):
+            if finding.code == "stale-approval" and finding.severity != "error":
+                log.info(finding.as_text())
+            else:
+                self._report(finding)
+        uncited = self.extension.check_claims and result.needs_citations
+        if result.unknown or uncited:
+            # Rare path: render once more with line markers to say where.
+            report = self.checker.check_file(Path(page.file.abs_src_path))
+            for finding in report.findings:
+                if finding.code not in ("front-matter", "front-matter-schema", "stale-approval"):
+                    self._report(finding)
+        # Defence in depth: whatever the check let through, nothing
+        # executable reaches a reader (core/sanitize.py). Sanitising is a
+        # pure function of the HTML: an unchanged page reuses its result.
+        return self.renders.sanitised(page, html, clean_html)
+
+    on_page_content = CombinedEvent(_record_render, _on_page_content)
+
+    # Search indexes a page in on_page_context (the search plugins' default
+    # priority 0): it gets the page without citation markers and the
+    # reference list (core/searchview.py), and the theme gets it whole.
+    @event_priority(100)
+    def _hide_from_search(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        self.hidden = []
+        if page.content:
+            page.content, self.hidden = hide(page.content)
+        return context
+
+    @event_priority(-100)
+    def _restore_after_search(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        if not self.hidden:
+            return context
+        try:
+            page.content = restore(page.content, self.hidden)
+        except RestoreError as error:
+            raise PluginError(
+                f"{page.file.src_uri}: {error}: a plugin changed the page's HTML while it was being indexed "
+                "for search; run that plugin's on_page_context after Evidence KB's (priority below -100)"
+            ) from None
+        self.hidden = []
+        return context
+
+    on_page_context = CombinedEvent(_hide_from_search, _restore_after_search)
+
+    @event_priority(100)  # first, so other plugins see the whole page
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        pending = self.reference_lists.pop(page.file.src_uri, None)
+        if self.writers is not None and self.writers.helper_wrote(page):
+            return ""  # written by the helper; "" writes nothing (prewrite.py)
+        if pending is None:
+            return output
+        if output.count(REFERENCE_LIST_MARKER) != 1:
+            raise PluginError(
+                f"{page.file.src_uri}: the page should hold one {REFERENCE_LIST_MARKER} where its reference list "
+                f"goes, and holds {output.count(REFERENCE_LIST_MARKER)}: remove that comment from the page, "
+                "or the template or plugin that changed it"
+            )
+        return output.replace(REFERENCE_LIST_MARKER, self.references.html(*pending), 1)
+
+    def _report(self, finding: Finding) -> None:
+        # Each problem once, however many paths found it.
+        if finding in self.reported:
+            return
+        self.reported.add(finding)
+        if finding.severity == "error":
+            log.error(finding.as_text())
+            self.errors.append(finding)
+        else:
+            log.warning(finding.as_text())
+
+    def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        if self.helper is not None:
+            taken = self.helper.finish(self.refcache)
+            self.helper = None
+            log.debug("helper process: %d reference(s) formatted", taken)
+        for finding in self.checker.check_bibliography(self.cited):
+            if finding.code == "unused-entry":
+                log.info(finding.as_text())
+            else:
+                self._report(finding)
+        if self.errors:
+            raise PluginError(
+                f"{len(self.errors)} citation problem(s) found (listed above); no page was written"
+            )
+        # Front-matter text is printed raw by the theme: make it plain text.
+        for file in files.documentation_pages():
+            if file.page is not None and file.page.meta:
+                file.page.meta = plain_meta(file.page.meta)
+        self._set_up_reader(env, config, files)
+        self.review.finish(env, config)
+        # A second process writes pages from the end while this one writes
+        # them from the start (prewrite.py).
+        if self._parallel(config) and not getattr(self, "dirty", False):
+            self.writers = prewrite.PageWriters.start(config, files, self.nav, env)
+        return env
+
+    def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:
+        # Every page is rendered now: related articles and the home page's
+        # "recently updated" list can be computed (see reader.py).
+        from mkdocs.utils import get_relative_url
+
+        pages = [f.page for f in files.documentation_pages() if f.page is not None]
+        reader = SiteReader(self.site, config.extra, get_relative_url)
+        reader.collect(pages, self.page_refs)
+        reader.fill_markers(pages)
+        env.globals["ekb_reader"] = reader.for_page
+
+    @event_priority(-100)  # last, after every plugin has written its files
+    def on_post_build(self, *, config: Any) -> None:
+        if self.writers is not None:
+            self.writers.finish()
+            log.debug("helper process: %d page(s) written", len(self.writers.skipped))
+            self.writers = None
+        log.debug("page cache: %d page(s) reused, %d rendered", self.pages.hits, self.pages.misses)
+        self.pages.hits = self.pages.misses = 0
+        if self.renders.site:  # pages renamed or deleted since: their files go
+            self.pages.prune(list(self.page_uris))
+        self.refcache.save(keep=self.checker.bibliography.entries)
+        if self.staged is not None:
+            # Only a build that got this far replaces site_dir (output.py).
+            self.staged.finish(config)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if getattr(self, "helper", None) is not None:
+            self.helper.stop()
+            self.helper = None
+        if getattr(self, "writers", None) is not None:
+            self.writers.stop()
+            self.writers = None
+        if getattr(self, "staged", None) is not None:
+            self.staged.abandon()
+
+    def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
+        server.watch(str(self.site.bibliography_path))
+        return server
