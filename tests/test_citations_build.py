@@ -68,7 +68,8 @@ def test_reference_list_order_and_content(built: Path) -> None:
     assert '<span class="ekb-ref__kind">Guideline</span>' in beta
     assert "NICE guideline NG1." in beta and 'href="https://example.org/beta"' in beta
     gamma = re.search(r'data-ekb-key="gamma2018".*?</li>', html, re.S).group(0)
-    assert '<span class="ekb-ref__kind">Book</span>' in gamma
+    # A book that says nothing of its kind is a "Source", never "Research".
+    assert '<span class="ekb-ref__kind">Source</span>' in gamma
     assert "Smith J. <em>Gamma textbook</em>. London: Example Press; 2018." in gamma
 
 

@@ -139,7 +139,7 @@ def test_cache_reloads_only_when_the_file_changes(tmp_path: Path) -> None:
 def test_formatter_handles_missing_fields() -> None:
     ref = format_reference("x", Entry("article", fields={"title": "Only a title"}))
     assert ref.text == "Only a title."
-    assert ref.kind == "Research" and ref.year == "" and ref.links == ()
+    assert ref.kind == "Source" and ref.year == "" and ref.links == ()
 
 
 def test_formatter_escapes_and_converts_latex() -> None:

@@ -10,9 +10,9 @@ from conftest import mkdocs_build
 SEED_REFERENCES = [
     ("Guideline", "Guideline Directed Topic Overview", "Dr.Oracle Medical Advisory Board", "2025"),
     ("Guideline", "Traitement de la Douleur Lombaire Chronique", "Praxis Medical Insights: Practical Summaries of Clinical Guidelines", "2025"),
-    ("Research", "Continuous intrathecal baclofen for severe spasticity", "Lancet", "1985"),
+    ("Case series", "Continuous intrathecal baclofen for severe spasticity", "Lancet", "1985"),
     ("Guideline", "Management of Muscle Tone When Baclofen is Ineffective", "Praxis Medical Insights: Practical Summaries of Clinical Guidelines", "2025"),
-    ("Research", "Intrathecal baclofen pump for spasticity: an evidence-based analysis", "Ontario Health Technology Assessment Series", "2005"),
+    ("Health technology assessment", "Intrathecal baclofen pump for spasticity: an evidence-based analysis", "Ontario Health Technology Assessment Series", "2005"),
 ]
 
 

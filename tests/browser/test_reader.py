@@ -47,7 +47,7 @@ def test_citation_preview_on_hover_and_focus(page: Page, base_url: str) -> None:
     expect(card).to_be_visible()
     expect(card).to_have_attribute("role", "tooltip")
     expect(card).to_contain_text("Continuous intrathecal baclofen for severe spasticity")
-    expect(card.locator(".ekb-ref__kind")).to_have_text("Research")
+    expect(card.locator(".ekb-ref__kind")).to_have_text("Case series")
     expect(card.locator(".ekb-card__year")).to_have_text("1985")
     expect(card.get_by_role("link", name="DOI")).to_have_attribute("href", re.compile(r"doi\.org/10\.1016"))
     expect(card.get_by_role("link", name=re.compile("PubMed"))).to_be_visible()

@@ -21,6 +21,7 @@ from pybtex import errors as pybtex_errors
 from pybtex.bibtex.utils import split_name_list
 from pybtex.database import Entry, Person
 
+from evidence_kb.engine.bib.kinds import Kind, parse_kind
 from evidence_kb.engine.bib.library import missing_reader_fields, parse_bibliography
 from evidence_kb.engine.bib.source import Block, RawField, read_source
 from evidence_kb.engine.bib.style import format_reference, normalise_doi, plain_text
@@ -199,6 +200,10 @@ class _Linter:
             month = _safe_plain(value).strip().rstrip(".").lower()
             if month not in MONTHS and not (month.isdigit() and 1 <= int(month) <= 12):
                 self.add(*at, "bib-month", f"entry '{key}': month {value!r} is not a month", "warning")
+        elif name == "kind" and value and parse_kind(value) is None:
+            labels = ", ".join(kind.label for kind in Kind if kind is not Kind.UNKNOWN)
+            self.add(*at, "bib-kind",
+                     f"entry '{key}': kind {value!r} is not one of: {labels}; readers see \"Source\"", "warning")
         elif name in SHOWN_FIELDS:
             self.latex(key, name, raw, at)
 

@@ -28,50 +28,15 @@ from xml.sax.saxutils import escape
 from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import Entry, Person
 
+from evidence_kb.engine.bib.kinds import entry_kind
 from evidence_kb.engine.bib.latex import NEEDS_DECODER, from_latex
 
 # Bump when the output of the style changes: persistent caches key on it.
-STYLE_VERSION = "1"
+STYLE_VERSION = "2"
 
 # Vancouver lists up to six authors; beyond that, the first three and "et al."
 MAX_AUTHORS = 6
 SHOWN_WHEN_TRUNCATED = 3
-
-# Kinds readers see beside each reference. An entry's `kind` field wins; a
-# `note` that is exactly one of these is taken as the kind too (the way our
-# vetted library records it); otherwise the entry type decides.
-KNOWN_KINDS = {
-    k.lower(): k
-    for k in (
-        "Guideline",
-        "Systematic review",
-        "Meta-analysis",
-        "Review",
-        "Randomised trial",
-        "Randomized trial",
-        "Clinical trial",
-        "Cohort study",
-        "Case series",
-        "Case report",
-        "Health technology assessment",
-        "Drug label",
-        "Consensus statement",
-        "Research",
-    )
-}
-KIND_BY_TYPE = {
-    "article": "Research",
-    "techreport": "Report",
-    "report": "Report",
-    "book": "Book",
-    "inbook": "Book chapter",
-    "incollection": "Book chapter",
-    "inproceedings": "Conference paper",
-    "phdthesis": "Thesis",
-    "mastersthesis": "Thesis",
-    "online": "Web page",
-}
-
 
 PLAIN = TextBackend()
 
@@ -341,23 +306,6 @@ class FormattedReference:
     links: tuple[tuple[str, str], ...]
 
 
-def entry_kind(entry: Entry) -> str:
-    """The kind shown to readers (Guideline, Research, ...).
-
-    >>> entry_kind(Entry("article", fields={"note": "Guideline"}))
-    'Guideline'
-    >>> entry_kind(Entry("techreport"))
-    'Report'
-    """
-    explicit = entry.fields.get("kind", "").strip()
-    if explicit:
-        return plain_text(explicit)
-    note = entry.fields.get("note", "").strip()
-    if note.lower() in KNOWN_KINDS:
-        return KNOWN_KINDS[note.lower()]
-    return KIND_BY_TYPE.get(entry.type, "Source")
-
-
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
@@ -409,7 +357,7 @@ def format_reference(key: str, entry: Entry) -> FormattedReference:
     )
     return FormattedReference(
         key=key,
-        kind=entry_kind(entry),
+        kind=entry_kind(entry).label,
         html=html,
         text=" ".join(text.split()),
         title=plain_text(fields.get("title", "")),
