@@ -56,7 +56,7 @@ def normalise_body(body: str) -> str:
 def fingerprint(body: str, cited: Iterable[str], bibliography: Bibliography) -> str:
     """`sha256:<hex>` of the normalised body and each cited entry's source.
 
-    >>> from .bibliography import parse_bibliography
+    >>> from evidence_kb.engine.bib.library import parse_bibliography
     >>> bib = parse_bibliography("@misc{a, title={T}, year=2020, author={X}}", "r.bib")
     >>> fp = fingerprint("Claim [@a]\\n", ["a"], bib)
     >>> fp.startswith("sha256:") and fp == fingerprint("Claim [@a]  \\n\\n", ["a"], bib)
