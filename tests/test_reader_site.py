@@ -84,18 +84,41 @@ def test_reader_assets_are_loaded_on_every_page(site_copy) -> None:
     assert "document$" in js  # re-initialised under instant navigation
 
 
+# Labels a reference's kind may carry (issue 20).
+KINDS = {"Guideline", "Systematic review", "Randomised trial", "Cohort study", "Case series",
+         "Health technology assessment", "Drug label", "Narrative review", "Web page", "Other"}
+
+
+def _fields(entry: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s+(\w+)\s*=\s*(.*?),?$", entry, re.M))
+
+
 def test_real_articles_cite_only_vetted_or_existing_references() -> None:
-    # Every entry the new articles cite is copied verbatim from the vetted list.
+    # Every journal article or guideline the articles cite carries the vetted
+    # list's data field for field (its `note`, the kind, becomes `kind`);
+    # anything else is a drug label a reader can follow by its address.
     vetted = (REPO.parent / "shared" / "guides" / "vetted-references.bib")
     if not vetted.exists():
         pytest.skip("shared/guides/vetted-references.bib is not beside the repository")
     vetted_text = vetted.read_text(encoding="utf-8")
     library = (REPO / "references.bib").read_text(encoding="utf-8")
-    for name in ("acute-low-back-pain-first-line", "nsaid-choice-low-back-pain", "muscle-relaxants-acute-low-back-pain"):
+    names = sorted(p.stem for p in (REPO / "docs" / "articles").glob("*.md"))
+    assert len(names) == 4
+    for name in names:
         text = (REPO / "docs" / "articles" / f"{name}.md").read_text(encoding="utf-8")
-        for key in sorted(set(re.findall(r"@([A-Za-z0-9_:-]+)", text))):
+        for key in sorted(set(re.findall(r"\[@([A-Za-z0-9_:-]+)", text) + re.findall(r"; @([A-Za-z0-9_:-]+)", text))):
             entry = re.search(r"@\w+\{" + re.escape(key) + r",.*?\n\}", library, re.DOTALL)
             assert entry, f"{name}: {key} not in references.bib"
-            if key.startswith(("droracle", "praxis")):
-                continue  # the model article's own secondary sources
-            assert entry.group(0) in vetted_text, f"{key} differs from shared/guides/vetted-references.bib"
+            fields = _fields(entry.group(0))
+            assert fields.get("kind", "").strip("{}") in KINDS, f"{key}: kind {fields.get('kind')!r}"
+            assert not key.startswith(("droracle", "praxis")), f"{name} cites the unverifiable {key}"
+            source = re.search(r"@\w+\{" + re.escape(key) + r",.*?\n\}", vetted_text, re.DOTALL)
+            if source is None:
+                assert fields["kind"] == "{Drug label}", f"{key} is neither vetted nor a drug label"
+                assert fields.get("url", "").startswith("{https://"), f"{key}: a drug label needs its address"
+                continue
+            expected = _fields(source.group(0))
+            expected.pop("note", None)
+            got = dict(fields)
+            got.pop("kind")
+            assert got == expected, f"{key} differs from shared/guides/vetted-references.bib"

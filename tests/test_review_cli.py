@@ -41,9 +41,9 @@ def test_approve_model_article_changes_only_the_fields_it_sets(site_copy) -> Non
     article = root / MODEL
     before = article.read_bytes()
     result = evidencekb(root, "review", "approve", MODEL, "--reviewer", "Test Reviewer",
-                        "--role", "MD, test credentials: none", "--date", "2025-11-02")
+                        "--role", "MD, test credentials: none", "--date", "2026-12-08")
     assert result.returncode == 0, result.output
-    assert f"{MODEL}: approved by Test Reviewer (MD, test credentials: none) on 2025-11-02" in result.stdout
+    assert f"{MODEL}: approved by Test Reviewer (MD, test credentials: none) on 2026-12-08" in result.stdout
     after = article.read_bytes()
     assert after != before
     # Byte for byte outside the fields `approve` sets.
@@ -52,15 +52,15 @@ def test_approve_model_article_changes_only_the_fields_it_sets(site_copy) -> Non
     assert after.endswith(before[body_start:])
     text = after.decode("utf-8")
     assert "\nstatus: approved\n" in text
-    assert "\nreviewers:\n  - name: Test Reviewer\n    role: \"MD, test credentials: none\"\n    date: 2025-11-02\n" in text
-    assert "\nreviewed: 2025-11-02\n" in text
+    assert "\nreviewers:\n  - name: Test Reviewer\n    role: \"MD, test credentials: none\"\n    date: 2026-12-08\n" in text
+    assert "\nreviewed: 2026-12-08\n" in text
     assert re.search(r"\nfingerprint: sha256:[0-9a-f]{64}\n", text)
     # The result is valid and its approval holds.
     check = evidencekb(root, "check", MODEL)
     assert check.returncode == 0 and "stale" not in check.stdout, check.output
-    status = evidencekb(root, "review", "status", "--today", "2025-12-01")
-    assert re.search(rf"{re.escape(MODEL)}\s+approved\s+Test Reviewer, MD, test credentials: none\s+2025-10-20\s+42\s+"
-                     r"2025-11-02\s+29\s+no\s+no", status.stdout), status.stdout
+    status = evidencekb(root, "review", "status", "--today", "2027-01-07")
+    assert re.search(rf"{re.escape(MODEL)}\s+approved\s+Test Reviewer, MD, test credentials: none\s+2026-12-07\s+31\s+"
+                     r"2026-12-08\s+30\s+no\s+no", status.stdout), status.stdout
 
 
 def test_approve_keeps_crlf_bom_comments_and_appends_to_reviewers(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def test_article_has_every_part(page: Page, base_url: str) -> None:
     expect(page.locator(".ekb-bottom-line")).to_be_visible()
     expect(page.locator("article ol").first).to_be_visible()  # the numbered algorithm
     expect(page.locator("h2#special-considerations")).to_be_visible()
-    expect(page.locator("ol.ekb-references > li .ekb-ref__kind").first).to_have_text("Guideline")
+    expect(page.locator("ol.ekb-references > li .ekb-ref__kind").first).to_have_text("Drug label")
     expect(page.locator(".ekb-disclaimer")).to_contain_text("healthcare professionals")
     followup = page.locator(".ekb-followup")
     expect(followup).to_contain_text("Have a follow-up question?")
