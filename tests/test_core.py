@@ -30,7 +30,8 @@ BIB = """\
 
 
 def render(source: str) -> tuple[str, EvidenceExtension]:
-    ext = EvidenceExtension(bibliography=parse_bibliography(BIB, "references.bib"))
+    # As a host adapter drives it: problems are collected, not raised.
+    ext = EvidenceExtension(bibliography=parse_bibliography(BIB, "references.bib"), standalone=False)
     html = markdown.markdown(source, extensions=[ext, "fenced_code"])
     return html, ext
 

@@ -71,7 +71,7 @@ def _extensions():
         ["toc", "admonition", "attr_list", "def_list", "md_in_html", "tables", "footnotes", "abbr",
          "pymdownx.details", "pymdownx.superfences", "pymdownx.highlight", "pymdownx.inlinehilite",
          "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.mark", "pymdownx.caret", "pymdownx.tilde",
-         "pymdownx.keys", "pymdownx.emoji", EvidenceExtension(bibliography=BIB)],
+         "pymdownx.keys", "pymdownx.emoji", EvidenceExtension(bibliography=BIB, standalone=False)],
         {
             "toc": {"permalink": True},
             "pymdownx.highlight": {"anchor_linenums": True},

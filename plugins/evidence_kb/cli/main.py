@@ -20,6 +20,7 @@ from evidence_kb.cli.editors import add_editor_commands
 from evidence_kb.cli.review import add_review_commands
 from evidence_kb.engine.check import Report
 from evidence_kb.engine.findings import CheckError, format_findings
+from evidence_kb.engine.hostcheck import unsupported_mkdocs
 from evidence_kb.engine.site import load_site_config
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    # Run before every build: an unusable MkDocs is said here in one line.
+    unsupported = unsupported_mkdocs()
+    if unsupported:
+        raise CheckError(unsupported)
     site = load_site_config(args.config_file)
     for path in args.paths:
         if not path.exists():

@@ -22,7 +22,7 @@ from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.lines import add_markers
 from evidence_kb.engine.page.scripts import page_findings
 from evidence_kb.engine.review.state import assess_article
-from evidence_kb.engine.site import SiteConfig
+from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
 
 LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+")
@@ -95,8 +95,10 @@ class Checker:
         citations and claims, which the list does not change.
         """
         ext = EvidenceExtension(bibliography=self.bibliography, check_claims=is_article,
-                                reference_list=reference_list)
-        extensions: list[Any] = [e for e in self.site.extensions if not isinstance(e, EvidenceExtension)]
+                                reference_list=reference_list, standalone=False)
+        extensions: list[Any] = [
+            e for e in self.site.extensions if not isinstance(e, EvidenceExtension) and not is_our_extension(e)
+        ]
         md = Markdown(extensions=[*extensions, ext], extension_configs=self.site.extension_configs)
         source = add_markers(body, first_line) if first_line is not None else body
         html = md.convert(source)

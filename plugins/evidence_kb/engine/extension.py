@@ -17,6 +17,7 @@ with the bibliography it loaded once and reads each page's result.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as etree
@@ -33,6 +34,7 @@ from markdown.serializers import (  # the serializer's own escaping
 from markdown.treeprocessors import Treeprocessor
 
 from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.options import Options, OptionsError
 from evidence_kb.engine.page.citations import (
     GROUP_PATTERN,
     CitationSyntaxError,
@@ -97,6 +99,10 @@ class _Reset(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         self.ext.result = PageResult()
+        if self.ext.standalone:
+            from evidence_kb.engine.standalone import StandalonePage
+
+            StandalonePage.begin(self.md, self.ext)
         return lines
 
 
@@ -306,20 +312,50 @@ class ClaimTreeprocessor(Treeprocessor):
 
 
 class EvidenceExtension(Extension):
-    """Register with `Markdown(extensions=[EvidenceExtension(bibliography=bib)])`."""
+    """Python-Markdown's way: `Markdown(extensions=["evidence_kb"], extension_configs={"evidence_kb": {...}})`.
 
-    def __init__(self, bibliography: Bibliography | None = None, check_claims: bool = False,
-                 reference_list: bool | str = True, **kwargs: Any) -> None:
+    The options are engine/options.py's, validated there, plus a few for
+    hosts (`root`, `page_context`, `standalone`); `bibliography` is a path,
+    relative to mkdocs.yml's folder, or a library a host adapter loaded.
+    Without our MkDocs plugin (Zensical, plain Markdown) the extension is
+    `standalone`: it loads the library itself, finds the page through the
+    host's page context, shows the review status and the follow-up around
+    an article, and fails the conversion on any problem (standalone.py).
+    A host adapter passes `standalone=False` and reads `result` per page.
+    """
+
+    def __init__(self, *, check_claims: bool = False, reference_list: bool | str = True, **kwargs: Any) -> None:
+        self.config = extension_config()
         super().__init__(**kwargs)
-        self.bibliography = bibliography
+        values = self.getConfigs()
+        library = values["bibliography"]
+        raw = {name: values[name] for name in Options.model_fields}
+        if isinstance(library, Bibliography):
+            raw["bibliography"] = library.path
+        self.options = Options.load(raw, where=EXTENSION_WHERE)
+        self.bibliography: Bibliography | None = library if isinstance(library, Bibliography) else None
+        self.standalone = bool(values["standalone"])
+        self.root = str(values["root"])
+        self.page_context = values["page_context"] or None
         # True: the list is part of the page. DEFERRED: a marker is, and the
         # host writes the list later (ReferenceListWriter). False: no list;
         # the check needs numbers, unknown keys and claims, not the formatted
         # list, and leaving it out spares formatting every cited entry.
         self.reference_list = reference_list
-        # Set per page by the host: whether this page is an article.
+        # Set per page by the host (or, standalone, from the page context): whether this page is an article.
         self.check_claims = check_claims
         self.result = PageResult()
+        # Standalone: the page being converted (standalone.StandalonePage) and
+        # the library file loaded for it (None when a host passed the library).
+        self.page: Any = None
+        self.library_path: Path | None = None
+
+    def setConfig(self, key: str, value: Any) -> None:  # noqa: N802 (Python-Markdown's name)
+        if key not in self.config:
+            raise OptionsError(
+                f"{EXTENSION_WHERE}: unknown option {key!r}; the options are: {', '.join(sorted(self.config))}"
+            )
+        super().setConfig(key, value)
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -331,9 +367,28 @@ class EvidenceExtension(Extension):
         # reference list heading is in the table of contents.
         md.treeprocessors.register(CitationTreeprocessor(md, self), "ekb-citations", 15)
         md.treeprocessors.register(ClaimTreeprocessor(md, self), "ekb-claims", 14)
+        if self.standalone:
+            from evidence_kb.engine.standalone import StandalonePage
+
+            StandalonePage.register(md, self)
 
     def reset(self) -> None:
         self.result = PageResult()
+
+
+EXTENSION_WHERE = "markdown_extensions: evidence_kb"
+
+
+def extension_config() -> dict[str, list[Any]]:
+    """`Extension.config`: every option of engine/options.py, plus the hosts' own."""
+    config: dict[str, list[Any]] = {
+        name: [field.default, field.description or ""] for name, field in Options.model_fields.items()
+    }
+    config["bibliography"][1] += ", or a library a host adapter loaded"
+    config["root"] = ["", "the folder `bibliography` is relative to (default: mkdocs.yml's, else the working directory)"]
+    config["page_context"] = ["", "a function Markdown -> PageContext (default: the adapters registered by hosts)"]
+    config["standalone"] = [True, "no plugin drives the extension: it checks, shows review status and fails on problems"]
+    return config
 
 
 def makeExtension(**kwargs: Any) -> EvidenceExtension:  # noqa: N802 (Python-Markdown's name)

@@ -54,6 +54,38 @@ class Options(BaseModel):
             raise OptionsError("\n".join(_explain(problem, where) for problem in error.errors())) from None
 
 
+# Options of the Markdown extension that only concern how a host runs it (engine/extension.py).
+HOST_ONLY = ("root", "page_context", "standalone")
+
+
+def combine(plugin: dict[str, Any] | None, extension: dict[str, Any] | None,
+            where_plugin: str, where_extension: str) -> Options:
+    """The options from the plugin's entry and the extension's (`markdown_extensions: evidence_kb`).
+
+    One mkdocs.yml serves every host: MkDocs reads both entries, Zensical
+    only the extension's. An option may be set in either; set in both, the
+    values must agree.
+
+    >>> combine({"articles_dir": "qa"}, {"uncited_claims": "warn"}, "p", "e").articles_dir
+    'qa'
+    >>> combine({"articles_dir": "qa"}, {"articles_dir": "a"}, "p", "e")
+    Traceback (most recent call last):
+    ...
+    evidence_kb.engine.options.OptionsError: p: option articles_dir = 'qa' disagrees with e: 'a'; set it in one place
+    """
+    plugin = dict(plugin or {})
+    extension = {k: v for k, v in (extension or {}).items() if k not in HOST_ONLY}
+    Options.load(plugin, where_plugin)
+    Options.load(extension, where_extension)
+    for name in sorted(plugin.keys() & extension.keys()):
+        if plugin[name] != extension[name]:
+            raise OptionsError(
+                f"{where_plugin}: option {name} = {plugin[name]!r} disagrees with {where_extension}: "
+                f"{extension[name]!r}; set it in one place"
+            )
+    return Options.load({**extension, **plugin}, where_plugin)
+
+
 def _explain(problem: Any, where: str) -> str:
     name = ".".join(str(part) for part in problem["loc"]) or "options"
     if problem["type"] == "extra_forbidden":

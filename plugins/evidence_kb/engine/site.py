@@ -15,9 +15,11 @@ from typing import Any
 import yaml
 
 from evidence_kb.engine.findings import CheckError
-from evidence_kb.engine.options import Options, OptionsError
+from evidence_kb.engine.options import Options, OptionsError, combine
 
 PLUGIN_NAME = "evidence-kb"
+# How mkdocs.yml may name our Markdown extension (entry point, module).
+EXTENSION_NAMES = ("evidence_kb", "evidence_kb.engine.extension")
 # MkDocs always adds these (mkdocs.config.defaults: markdown_extensions builtins).
 MKDOCS_BUILTIN_EXTENSIONS = ["toc", "tables", "fenced_code"]
 
@@ -62,6 +64,11 @@ class SiteConfig:
         return sorted((self.docs_dir / self.options.articles_dir).rglob("*.md"))
 
 
+def is_our_extension(item: Any) -> bool:
+    """An entry of `markdown_extensions` that is our extension (by name; an instance is the host's)."""
+    return isinstance(item, str) and item.partition(":")[0] in EXTENSION_NAMES
+
+
 class _TolerantLoader(yaml.SafeLoader):
     pass
 
@@ -87,13 +94,18 @@ def load_site_config(config_file: Path) -> SiteConfig:
     root = config_file.parent
     extensions: list[Any] = list(MKDOCS_BUILTIN_EXTENSIONS)
     configs: dict[str, dict[str, Any]] = {}
+    ours: dict[str, Any] | None = None
     for item in raw.get("markdown_extensions") or []:
         if isinstance(item, str):
-            name, options = item, {}
+            name, options = item, dict[str, Any]()
         elif isinstance(item, dict) and len(item) == 1:
             name, options = next(iter(item.items()))
         else:
             raise CheckError(f"{config_file}: markdown_extensions: cannot read {item!r}")
+        if is_our_extension(name):
+            # Rendered by the check itself; its options are ours.
+            ours = dict(options or {})
+            continue
         if name not in extensions:
             extensions.append(name)
         # Options MkDocs would resolve from a python tag are left to defaults.
@@ -101,20 +113,20 @@ def load_site_config(config_file: Path) -> SiteConfig:
     return SiteConfig(
         root=root,
         docs_dir=root / raw.get("docs_dir", "docs"),
-        options=_plugin_options(raw.get("plugins") or [], config_file),
+        options=_options(raw.get("plugins") or [], ours, config_file),
         extensions=extensions,
         extension_configs=configs,
     )
 
 
-def _plugin_options(plugins: Any, config_file: Path) -> Options:
+def _options(plugins: Any, extension: dict[str, Any] | None, config_file: Path) -> Options:
+    """Our options, from the plugin's entry and the extension's (engine/options.py: combine)."""
     entries = plugins.items() if isinstance(plugins, dict) else (
         (next(iter(p)), next(iter(p.values()))) if isinstance(p, dict) else (p, {}) for p in plugins
     )
-    for name, options in entries:
-        if name == PLUGIN_NAME:
-            try:
-                return Options.load(options, where=f"{config_file}: plugin {PLUGIN_NAME}")
-            except OptionsError as error:
-                raise CheckError(str(error)) from None
-    return Options()
+    plugin = next((options or {} for name, options in entries if name == PLUGIN_NAME), None)
+    try:
+        return combine(plugin, extension, f"{config_file}: plugin {PLUGIN_NAME}",
+                       f"{config_file}: markdown_extensions: evidence_kb")
+    except OptionsError as error:
+        raise CheckError(str(error)) from None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,14 @@ def git_last_commit_date(path: Path) -> dt.date | None:
         return dt.datetime.fromisoformat(stamp).date()
     except ValueError:
         return None
+
+
+def build_today() -> dt.date:
+    """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
 
 
 def human_date(day: dt.date) -> str:

@@ -15,11 +15,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mkdocs.config import base
-from mkdocs.config import config_options as c
-from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
-from mkdocs.structure.files import File
+from evidence_kb.hosts.mkdocs.guard import require_mkdocs_1
+
+require_mkdocs_1()
+
+from mkdocs.config import base  # noqa: E402 (after the guard)
+from mkdocs.config import config_options as c  # noqa: E402
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
 
 from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.pages import PageCache
@@ -36,8 +40,8 @@ from evidence_kb.engine.page.claims import REFERENCE_LIST_MARKER
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html, plain_meta
 from evidence_kb.engine.page.scripts import page_findings
-from evidence_kb.engine.options import Options, OptionsError
-from evidence_kb.engine.site import SiteConfig
+from evidence_kb.engine.options import Options, OptionsError, combine
+from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
 from evidence_kb.hosts.mkdocs import prerender, prewrite, rendercache
 from evidence_kb.hosts.mkdocs.output import StagedOutput, check_source_date_epoch
@@ -81,8 +85,18 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if date_error:
             raise PluginError(date_error)
         root = Path(config.config_file_path).parent
+        # Our extension may be listed under markdown_extensions too (the one
+        # mkdocs.yml every host reads): this plugin runs it, once, with the
+        # options of both entries (engine/options.py: combine).
+        listed: dict[str, Any] = {}
+        for name in [e for e in config.markdown_extensions if is_our_extension(e)]:
+            config.markdown_extensions.remove(name)
+            listed.update(config.mdx_configs.pop(name, None) or {})
+        defaults = Options.defaults()
+        chosen = {k: v for k, v in dict(self.config).items() if v != defaults.get(k)}
         try:
-            options = Options.load(dict(self.config), where=f"{config.config_file_path}: plugin evidence-kb")
+            options = combine(chosen, listed, f"{config.config_file_path}: plugin evidence-kb",
+                              f"{config.config_file_path}: markdown_extensions: evidence_kb")
         except OptionsError as error:
             raise PluginError(str(error)) from None
         self.site = SiteConfig(
@@ -111,7 +125,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # Reference lists are written into finished pages (on_post_page): the
         # pages MkDocs keeps in memory until the end of the build, and the
         # search index, do not carry them.
-        self.extension = EvidenceExtension(bibliography=bib, reference_list=DEFERRED)
+        self.extension = EvidenceExtension(bibliography=bib, reference_list=DEFERRED, standalone=False)
         self.references = ReferenceListWriter(bib, clean=clean_html)
         self.reference_lists: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
         config.markdown_extensions.append(self.extension)

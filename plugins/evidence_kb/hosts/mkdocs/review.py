@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from evidence_kb.engine.review.state import (
     STATUS_LABELS,
     ReviewState,
     assess_article,
+    build_today,
     count_by_status,
 )
 from evidence_kb.engine.site import SiteConfig
@@ -36,14 +35,6 @@ from evidence_kb.engine.sources import SourceError, read_text
 DASHBOARD_TEMPLATE = "partials/ekb-review-dashboard.html"
 # The dashboard page's source: a placeholder whose content `finish` replaces.
 DASHBOARD_SOURCE = Path(__file__).resolve().parents[2] / "pages" / "review-dashboard.md"
-
-
-def build_today() -> dt.date:
-    """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.date.today()
 
 
 class ReviewBuild:
