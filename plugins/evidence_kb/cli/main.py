@@ -18,6 +18,7 @@ from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.references import CACHE_DIR
 from evidence_kb.cli.editors import add_editor_commands
 from evidence_kb.cli.review import add_review_commands
+from evidence_kb.cli.verify import add_verify_command
 from evidence_kb.engine.check import Report
 from evidence_kb.engine.findings import CheckError, format_findings
 from evidence_kb.engine.hostcheck import unsupported_mkdocs
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=run_check)
     add_review_commands(sub)
     add_editor_commands(sub)
+    add_verify_command(sub)
     return parser
 
 

@@ -37,6 +37,13 @@ class PageContext:
     extensions: list[str] = field(default_factory=list)  # the site's other Markdown extensions
     extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     meta: dict[str, Any] | None = None  # the host's page metadata, shared with its templates
+    # Where the host resolves relative links in the page's content from: its
+    # URL (MkDocs), or its source folder (Zensical rewrites them that way).
+    link_base: str | None = None
+
+    @property
+    def links_from(self) -> str:
+        return self.url if self.link_base is None else self.link_base
 
 
 PageContextFinder = Callable[[Markdown], "PageContext | None"]

@@ -117,7 +117,7 @@ class StandalonePage:
         if result.unknown or uncited:
             findings.extend(self._located(shown, text))
         self._report(findings)
-        url = self.context.url if self.context is not None else ""
+        url = self.context.links_from if self.context is not None else ""
         html = clean_html(html)
         if RECENT_MARKER in html and self.context is not None:
             html = html.replace(RECENT_MARKER, self._reader().recent_html(url))
@@ -151,8 +151,8 @@ class StandalonePage:
 
     def _review_context(self, state: Any) -> dict[str, Any]:
         context = self.context
-        url = context.url if context is not None else ""
-        state.url = url
+        state.url = context.url if context is not None else ""
+        url = context.links_from if context is not None else ""
         review: dict[str, Any] = state.as_context()
         policy = self.site.docs_dir / self.ext.options.editorial_policy
         use_directory_urls = context.use_directory_urls if context is not None else True

@@ -9,6 +9,7 @@ Importable without Zensical: elsewhere it finds nothing.
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -39,4 +40,7 @@ def page_context(md: Markdown) -> PageContext | None:
         extensions=extensions,
         extension_configs=configs,
         meta=page.meta,
+        # Zensical rewrites relative links in the content as if written in the
+        # source file (`../x/` from articles/a.md becomes `../../x/`).
+        link_base=posixpath.dirname(page.path) + "/" if "/" in page.path else "",
     )
