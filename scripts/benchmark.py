@@ -51,6 +51,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN = "evidence-kb"
+EXTENSION = "evidence_kb"
 
 # ---------------------------------------------------------------- corpus
 
@@ -284,10 +285,21 @@ def site_configs(bibliography: str = "references.bib") -> dict[str, dict[str, An
     ours = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     ours.pop("nav", None)  # full automatic navigation over every article
     ours["site_name"] = "Benchmark corpus"
+    # Our options move from the extension's entry (read by every host) to the
+    # plugin's, so the configurations without the plugin run no Evidence KB.
+    extension: dict[str, Any] = {}
+    extensions = []
+    for item in ours.get("markdown_extensions", []):
+        if isinstance(item, dict) and EXTENSION in item:
+            extension = dict(item[EXTENSION] or {})
+        elif item != EXTENSION:
+            extensions.append(item)
+    ours["markdown_extensions"] = extensions
     plugins = []
     for item in ours.get("plugins", []):
-        if isinstance(item, dict) and PLUGIN in item:
-            item = {PLUGIN: {**(item[PLUGIN] or {}), "bibliography": bibliography}}
+        if item == PLUGIN or (isinstance(item, dict) and PLUGIN in item):
+            options = item[PLUGIN] if isinstance(item, dict) else {}
+            item = {PLUGIN: {**extension, **(options or {}), "bibliography": bibliography}}
         plugins.append(item)
     ours["plugins"] = plugins
     plain = copy.deepcopy(ours)

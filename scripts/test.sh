@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # Set everything up, then run the whole test suite: the claim check of the
-# real knowledge base, a strict build of the real site, and pytest.
+# real knowledge base, a strict build on each host (MkDocs, ProperDocs,
+# Zensical) each verified against the sources, and pytest.
 set -euo pipefail
-export NO_MKDOCS_2_WARNING=1
+export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/browser-deps.sh
 
 echo "== evidencekb check"
 .venv/bin/evidencekb check
-echo "== mkdocs build --strict"
-.venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+out=$(mktemp -d)
+echo "== mkdocs build --strict, evidencekb verify"
+.venv/bin/mkdocs build --strict --quiet --site-dir "$out/mkdocs"
+.venv/bin/evidencekb verify "$out/mkdocs"
+echo "== properdocs build --strict, evidencekb verify"
+.venv/bin/properdocs build --strict --quiet -f mkdocs.yml --site-dir "$out/properdocs"
+.venv/bin/evidencekb verify "$out/properdocs"
+echo "== zensical build --clean, evidencekb verify"
+# Zensical writes into site/ (mkdocs.yml's site_dir) and keeps pages in .cache/.
+.venv/bin/zensical build --clean
+.venv/bin/evidencekb verify site
 echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

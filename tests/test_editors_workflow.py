@@ -81,9 +81,23 @@ def test_workflow_does_what_the_issue_asks() -> None:
         "./scripts/setup.sh",
         ".venv/bin/evidencekb check --format github",
         ".venv/bin/mkdocs build --strict --site-dir site",
+        ".venv/bin/evidencekb verify site --format github",
         ".venv/bin/python -m pytest",
     ]
     assert [r for r in runs if r in order] == order
+    # One job per other host, each checked before and verified after its build.
+    hosts = data["jobs"]["hosts"]
+    builds = {item["host"]: item["build"] for item in hosts["strategy"]["matrix"]["include"]}
+    assert builds == {
+        "ProperDocs": ".venv/bin/properdocs build --strict -f mkdocs.yml --site-dir site",
+        "Zensical": ".venv/bin/zensical build --clean",
+    }
+    host_runs = [s.get("run", "") for s in hosts["steps"]]
+    assert [r for r in host_runs if r.startswith(".venv/bin/evidencekb") or "matrix.build" in r] == [
+        ".venv/bin/evidencekb check --format github",
+        "${{ matrix.build }}",
+        ".venv/bin/evidencekb verify site --format github",
+    ]
     upload = steps[uses.index("actions/upload-pages-artifact@v3")]
     assert upload["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
     assert upload["with"]["path"] == "site"
@@ -98,7 +112,8 @@ def test_workflow_does_what_the_issue_asks() -> None:
 def test_the_workflow_check_steps_pass_on_this_repository() -> None:
     # The commands CI runs before building, exactly as the workflow writes them.
     runs = [s["run"] for s in load_workflow()["jobs"]["check"]["steps"] if "run" in s]
-    for command in [r for r in runs if r.startswith(".venv/bin/evidencekb")]:
+    # (`verify` needs a built site: tests/test_hosts.py runs it after real builds.)
+    for command in [r for r in runs if r.startswith(".venv/bin/evidencekb") and " verify " not in r]:
         args = command.split()
         result = run_tool(str(VENV_BIN / Path(args[0]).name), *args[1:])
         assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
