@@ -15,8 +15,9 @@ TRACKED = (
     "ekb-patient", "ekb-clinician", "ekb-bottom-line",
     "ekb-review", "ekb-review__heading", "ekb-review__banner-text", "ekb-review__updated",
     "ekb-review__reviewers", "ekb-review__policy", "ekb-related", "ekb-recent",
+    "ekb-dashboard", "ekb-dashboard__count", "ekb-dashboard__row", "ekb-flag",
 )
-ATTRS = ("id", "data-ekb-key", "data-ekb-year", "data-ekb-review", "data-ekb-ref")
+ATTRS = ("id", "data-ekb-key", "data-ekb-year", "data-ekb-review", "data-ekb-ref", "data-path", "data-status")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 

@@ -53,6 +53,7 @@ def article_pages(root: Path, site_dir: str) -> dict[str, list[dict]]:
     for source in sorted((root / "docs" / "articles").glob("*.md")):
         pages[source.name] = our_elements((root / site_dir / "articles" / source.stem / "index.html").read_text())
     pages["index.md"] = our_elements((root / site_dir / "index.html").read_text())
+    pages["review.md"] = our_elements((root / site_dir / "review" / "index.html").read_text())
     return pages
 
 
@@ -174,15 +175,17 @@ def real_sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_real_knowledge_base_is_the_same_on_every_host(real_sites: Path) -> None:
     mkdocs = article_pages(real_sites, "site-mkdocs")
-    assert len(mkdocs) == len(list((REPO / "docs" / "articles").glob("*.md"))) + 1
+    articles = len(list((REPO / "docs" / "articles").glob("*.md")))
+    assert len(mkdocs) == articles + 2
+    assert [e["class"] for e in mkdocs.pop("index.md")] == ["ekb-recent"]
+    dashboard = [e["class"] for e in mkdocs.pop("review.md")]
+    assert dashboard.count("ekb-dashboard") == 1 and dashboard.count("ekb-dashboard__row") == articles
     for name, elements in mkdocs.items():
-        if name == "index.md":
-            assert [e["class"] for e in elements] == ["ekb-recent"]
-            continue
         classes = [e["class"] for e in elements]
         # Something to compare: numbered citations, a reference list with kinds, a review status.
         assert classes.count("ekb-cite") > 0 and classes.count("ekb-ref") > 0, name
         assert "ekb-ref__kind" in classes and "ekb-review" in classes and "ekb-related" in classes, name
+    mkdocs = article_pages(real_sites, "site-mkdocs")
     for host in ("properdocs", "zensical"):
         assert article_pages(real_sites, f"site-{host}") == mkdocs, host
 

@@ -21,6 +21,7 @@ from evidence_kb.engine.urls import relative_url
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 BEFORE = "partials/ekb-before-content.html"
 AFTER = "partials/ekb-after-content.html"
+DASHBOARD = "partials/ekb-review-dashboard.html"
 
 
 class _Page:
@@ -53,3 +54,8 @@ def review_block(review: dict[str, Any], page_url: str) -> str:
 def after_block(reader: PageReader, page_url: str) -> str:
     """The disclaimer and "Have a follow-up question?"."""
     return _render(AFTER, page_url, ekb_reader=lambda page: reader)
+
+
+def dashboard_block(context: dict[str, Any], page_url: str) -> str:
+    """The review dashboard's table (engine/review/dashboard.py gives the context)."""
+    return _render(DASHBOARD, page_url, **context)

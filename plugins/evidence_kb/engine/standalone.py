@@ -23,12 +23,17 @@ from markdown import Markdown
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from evidence_kb.engine.blocks import after_block, review_block
+from evidence_kb.engine.blocks import after_block, dashboard_block, review_block
 from evidence_kb.engine.context import PageContext, PageContextFinder, find_page_context
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.libraries import shared_library
 from evidence_kb.engine.page.sanitize import clean_html
 from evidence_kb.engine.page.scripts import page_findings
+from evidence_kb.engine.review.dashboard import (
+    DASHBOARD_MARKER,
+    dashboard_context,
+    states_from_sources,
+)
 from evidence_kb.engine.review.reader import (
     RECENT_MARKER,
     ArticleReader,
@@ -121,6 +126,8 @@ class StandalonePage:
         html = clean_html(html)
         if RECENT_MARKER in html and self.context is not None:
             html = html.replace(RECENT_MARKER, self._reader().recent_html(url))
+        if DASHBOARD_MARKER in html and self.context is not None:
+            html = html.replace(DASHBOARD_MARKER, self._dashboard(url), 1)
         if review is not None:
             html = review_block(review, url) + "\n" + html
         if ext.check_claims and self.source is not None:
@@ -163,6 +170,19 @@ class StandalonePage:
         review["dashboard_href"] = None  # no generated pages without our plugin (README, Hosts)
         review["banner_text"] = BANNER_TEXT
         return review
+
+    def _dashboard(self, links_from: str) -> str:
+        context = self.context
+        assert context is not None and self.ext.bibliography is not None
+        today = build_today()
+        states = states_from_sources(self.site, self.ext.bibliography, context.use_directory_urls, today)
+        policy = self.ext.options.editorial_policy
+        policy_url = page_url(policy, context.use_directory_urls) if (self.site.docs_dir / policy).is_file() else None
+        return dashboard_block(
+            dashboard_context(states, links_from, relative_url, policy_url=policy_url,
+                              period=self.ext.options.review_period_months, today=today),
+            links_from,
+        )
 
     def _reader(self) -> ArticleReader:
         context = self.context

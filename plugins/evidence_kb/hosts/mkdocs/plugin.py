@@ -152,7 +152,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # rendered again (core/pagecache.py, rendercache.py).
         if getattr(self, "pages", None) is None or self.pages.folder.parent != root / CACHE_DIR:
             self.pages = PageCache(root / CACHE_DIR)
-        self.renders = rendercache.PageRenders(self.pages, repr(sorted(self.config.items())))
+        self.renders = rendercache.PageRenders(self.pages, repr(options))
         self.helper: prerender.Helper | None = None
         self.writers: prewrite.PageWriters | None = None
         self.page_uris: list[str] = []

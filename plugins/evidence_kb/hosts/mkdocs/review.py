@@ -21,18 +21,20 @@ from mkdocs.utils import get_relative_url
 
 from evidence_kb.engine.bib.library import Bibliography
 from evidence_kb.engine.findings import Finding
+from evidence_kb.engine.review.dashboard import (
+    DASHBOARD_MARKER,
+    DASHBOARD_TEMPLATE,
+    dashboard_context,
+)
 from evidence_kb.engine.review.state import (
     BANNER_TEXT,
-    STATUS_LABELS,
     ReviewState,
     assess_article,
     build_today,
-    count_by_status,
 )
 from evidence_kb.engine.site import SiteConfig
 from evidence_kb.engine.sources import SourceError, read_text
 
-DASHBOARD_TEMPLATE = "partials/ekb-review-dashboard.html"
 # The dashboard page's source: a placeholder whose content `finish` replaces.
 DASHBOARD_SOURCE = Path(__file__).resolve().parents[2] / "pages" / "review-dashboard.md"
 
@@ -60,8 +62,14 @@ class ReviewBuild:
             notes.append(f"no editorial policy page '{self.site.options.editorial_policy}': articles show no policy link")
         if not uri:
             return notes
-        if files.get_file_from_path(uri) is not None:
-            notes.append(f"'{uri}' exists in the docs: the review dashboard is not generated")
+        own = files.get_file_from_path(uri)
+        if own is not None:
+            # A page of the site's own holding the marker is filled as the
+            # generated one would be (hosts without our plugin fill it too).
+            if DASHBOARD_MARKER in own.content_string:
+                self.dashboard_file = own
+            else:
+                notes.append(f"'{uri}' exists in the docs: the review dashboard is not generated")
             return notes
         self.dashboard_file = File.generated(config, uri, abs_src_path=str(DASHBOARD_SOURCE))
         files.append(self.dashboard_file)
@@ -108,27 +116,15 @@ class ReviewBuild:
         page = self.dashboard_page
         if page is None:
             return
-        # Flagged articles first, then by step (submitted, under review, approved).
-        order = {key: i for i, key in enumerate(STATUS_LABELS)}
-        states = sorted(
-            self.states.values(),
-            key=lambda s: (not s.stale, not s.review_due, order[s.shown_status], s.title.lower()),
+        context = dashboard_context(
+            self.states.values(), page.url, get_relative_url, policy_url=self.policy_url,
+            period=self.site.options.review_period_months, today=self.today,
         )
-        articles = []
-        for state in states:
-            ctx = state.as_context()
-            ctx["href"] = get_relative_url(state.url, page.url)
-            articles.append(ctx)
-        page.content = env.get_template(DASHBOARD_TEMPLATE).render(
-            articles=articles,
-            counts=count_by_status(states),
-            labels=STATUS_LABELS,
-            stale=sum(s.stale for s in states),
-            due=sum(s.review_due for s in states),
-            period=self.site.options.review_period_months,
-            today=self.today.isoformat(),
-            policy_href=get_relative_url(self.policy_url, page.url) if self.policy_url else None,
-        )
+        html = env.get_template(DASHBOARD_TEMPLATE).render(**context)
+        if page.content and DASHBOARD_MARKER in page.content:
+            page.content = page.content.replace(DASHBOARD_MARKER, html, 1)
+        else:
+            page.content = html
 
     def for_page(self, page: Any) -> dict[str, Any] | None:
         """An article's review state for templates, or None."""
