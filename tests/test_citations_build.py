@@ -119,3 +119,21 @@ def test_search_indexes_the_text_without_citation_numbers_or_references(tmp_path
     html = page(root / "site", "articles/citing")
     assert sup_texts(html) == ["1", "1–5", "1", "3, 5", "2"]
     assert html.count('class="ekb-ref"') == 5 and "<!--ekb" not in html
+
+
+def test_the_real_knowledge_base_builds_quietly_with_anchor_validation(site_copy) -> None:
+    """Issue 16 item 8: the reference list is in the page when MkDocs checks its anchors.
+
+    Every `#ref-N` link must find its anchor: with `validation: {anchors: warn}`
+    and `--strict`, a single missing one fails the build; at debug level not a
+    line about anchors is logged.
+    """
+    root = site_copy("repo")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nvalidation:\n  anchors: warn\n", encoding="utf-8")
+    result = mkdocs_build(root, "--verbose")
+    assert result.returncode == 0, result.output
+    assert "'anchors': 30" in result.output  # the setting took effect (WARNING)
+    assert [line for line in result.output.splitlines() if "anchor" in line and "Config value" not in line] == []
+    html = (root / "site" / "articles" / "baclofen-back-strain" / "index.html").read_text(encoding="utf-8")
+    assert 'href="#ref-1"' in html and 'id="ref-1"' in html

@@ -17,8 +17,9 @@ with the bibliography it loaded once and reads each page's result.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as etree
 
@@ -26,11 +27,6 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
-from markdown.serializers import (  # the serializer's own escaping
-    _escape_attrib,
-    _escape_attrib_html,
-    _escape_cdata,
-)
 from markdown.treeprocessors import Treeprocessor
 
 from evidence_kb.engine.bib.library import Bibliography
@@ -44,7 +40,6 @@ from evidence_kb.engine.page.citations import (
 )
 from evidence_kb.engine.page.claims import (
     CITATION_CLASS,
-    REFERENCE_LIST_MARKER,
     REFERENCES_CLASS,
     Claim,
     find_claims,
@@ -53,9 +48,10 @@ from evidence_kb.engine.page.claims import (
 from evidence_kb.engine.page.lines import parse_marker, strip_markers
 
 GROUP_ATTR = "data-ekb-group"
-# `reference_list=DEFERRED`: the page gets this marker where its list goes,
-# and the host writes the list into the finished page (see plugin.py).
-DEFERRED = "deferred"
+# Material's search leaves out elements carrying this attribute: reference
+# lists are not what a reader searches for, and each title would match
+# every article citing it.
+SEARCH_EXCLUDE = "data-search-exclude"
 
 
 @dataclass
@@ -155,18 +151,19 @@ class CitationTreeprocessor(Treeprocessor):
             self._render_group(sup, numbers, missing=len(numbers) < len(use.keys))
         result.backlinks = backlinks
         if result.numbering.order and bib is not None and self.ext.reference_list:
-            heading = etree.Element("h2")
-            heading.set("id", "references")
+            writer = self.ext.writer(bib)
+            heading = etree.SubElement(root, "h2", {"id": "references", SEARCH_EXCLUDE: ""})
             heading.text = "References"
-            if self.ext.reference_list == DEFERRED:
-                html = REFERENCE_LIST_MARKER
-            else:
-                html = ReferenceListWriter(bib, self.md.output_format).html(result.numbering.order, backlinks)
-            # A paragraph holding only a stash placeholder is replaced by the
-            # block itself when the page is serialised.
-            block = etree.Element("p")
-            block.text = self.md.htmlStash.store(html)
-            root.extend([heading, block])
+            # The list and each item are elements, so every `#ref-N` is an
+            # anchor of the page for whoever walks its tree (MkDocs checks
+            # links against them); what is inside an item is written as HTML
+            # once per entry and stashed (BENCHMARKS.md).
+            listing = etree.SubElement(root, "ol", {"class": REFERENCES_CLASS, SEARCH_EXCLUDE: ""})
+            listing.text = "\n"
+            for number, key in enumerate(result.numbering.order, start=1):
+                item = etree.SubElement(listing, "li", writer.item_attributes(number, key))
+                item.text = self.md.htmlStash.store(writer.item_body(number, key, backlinks[key]))
+                item.tail = "\n"
 
     def _render_group(self, sup: etree.Element, numbers: list[int], missing: bool) -> None:
         pieces: list[etree.Element | str] = []
@@ -210,78 +207,88 @@ class CitationTreeprocessor(Treeprocessor):
         return a
 
 class ReferenceListWriter:
-    """A page's reference list as HTML: numbered entries with links back to each citation.
+    """The parts of a page's reference list: numbered entries with links back to each citation.
 
-    Written as HTML text: as ElementTree elements (about ten per entry) it
-    cost more than the rest of our page work together (BENCHMARKS.md). The
-    escaping and attribute order are Python-Markdown's own, so the output is
-    what its serializer would write. Each entry's own part (kind, text,
-    links) is written once per writer, passed through `clean`, and reused on
-    every page that cites it.
+    An entry's own part (kind, text, links) is written as HTML text once per
+    writer, passed through `clean`, and reused on every page that cites it:
+    as ElementTree elements (about ten per entry) it cost more than the rest
+    of our page work together (BENCHMARKS.md). Escaping follows
+    Python-Markdown's serializer, so the page reads as if it had written it.
     """
 
-    def __init__(self, bibliography: Bibliography, output_format: str = "xhtml", clean: Any = None) -> None:
+    def __init__(self, bibliography: Bibliography, clean: Callable[[str], str] | None = None) -> None:
         self.bibliography = bibliography
-        # Python-Markdown's default, as MkDocs renders pages.
-        self.tag = _Tag(_escape_attrib_html if output_format == "html" else _escape_attrib)
         self.clean = clean
         self._entries: dict[str, str] = {}
 
     def entry(self, key: str) -> str:
         html = self._entries.get(key)
         if html is None:
-            tag = self.tag
             ref = self.bibliography.reference(key)
             parts = [
-                tag("span", [("class", "ekb-ref__kind")], _escape_cdata(ref.kind)), " ",
+                _tag("span", [("class", "ekb-ref__kind")], escape_text(ref.kind)), " ",
                 # Already escaped by pybtex's HTML backend.
-                tag("span", [("class", "ekb-ref__text")], ref.html), " ",
+                _tag("span", [("class", "ekb-ref__text")], ref.html), " ",
             ]
             if ref.links:
                 links = " · ".join(
-                    tag("a", [("href", url), ("rel", "noopener")], _escape_cdata(label)) for label, url in ref.links
+                    _tag("a", [("href", url), ("rel", "noopener")], escape_text(label)) for label, url in ref.links
                 )
-                parts += [tag("span", [("class", "ekb-ref__links")], links), " "]
+                parts += [_tag("span", [("class", "ekb-ref__links")], links), " "]
             html = "".join(parts)
             if self.clean is not None:
                 html = self.clean(html)
             self._entries[key] = html
         return html
 
-    def html(self, order: list[str], backlinks: dict[str, list[str]]) -> str:
-        tag = self.tag
-        items = []
-        for number, key in enumerate(order, start=1):
-            attrs = [("id", f"ref-{number}"), ("class", "ekb-ref"), ("data-ekb-key", key)]
-            year = self.bibliography.reference(key).year
-            if year:
-                # Read by the citation preview card (assets/ekb-reader.js).
-                attrs.append(("data-ekb-year", year))
-            back = []
-            targets = backlinks[key]
-            for i, target in enumerate(targets):
-                # The accessible name contains the visible letter (WCAG 2.5.3,
-                # axe's label-content-name-mismatch).
-                if len(targets) == 1:
-                    label, text = f"Back to the citation of reference {number}", "↩"
-                else:
-                    label, text = f"Back to citation {_letter(i)} of reference {number}", f"↩{_letter(i)}"
-                back.append(tag("a", [("href", f"#{target}"), ("aria-label", label)], _escape_cdata(text)) + " ")
-            body = self.entry(key) + tag("span", [("class", "ekb-ref__back")], "".join(back))
-            items.append(tag("li", attrs, body))
-        return tag("ol", [("class", REFERENCES_CLASS)], "\n" + "\n".join(items) + "\n")
+    def item_attributes(self, number: int, key: str) -> dict[str, str]:
+        attrs = {"id": f"ref-{number}", "class": "ekb-ref", "data-ekb-key": key}
+        year = self.bibliography.reference(key).year
+        if year:
+            # Read by the citation preview card (assets/ekb-reader.js).
+            attrs["data-ekb-year"] = year
+        return attrs
+
+    def item_body(self, number: int, key: str, targets: list[str]) -> str:
+        back = []
+        for i, target in enumerate(targets):
+            # The accessible name contains the visible letter (WCAG 2.5.3,
+            # axe's label-content-name-mismatch).
+            if len(targets) == 1:
+                label, text = f"Back to the citation of reference {number}", "↩"
+            else:
+                label, text = f"Back to citation {_letter(i)} of reference {number}", f"↩{_letter(i)}"
+            back.append(_tag("a", [("href", f"#{target}"), ("aria-label", label)], escape_text(text)) + " ")
+        return self.entry(key) + _tag("span", [("class", "ekb-ref__back")], "".join(back))
 
 
-class _Tag:
-    """`tag("a", [("href", url)], inner_html)` → `<a href="...">inner_html</a>`."""
+# `&` that does not start an entity, as Python-Markdown's serializer finds it.
+_LONE_AMPERSAND = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.I)
 
-    def __init__(self, escape_attribute: Any) -> None:
-        self.escape = escape_attribute
 
-    def __call__(self, name: str, attrs: list[tuple[str, str]], inner: str) -> str:
-        # Sorted, as Python-Markdown's serializer writes them.
-        attributes = "".join(f' {k}="{self.escape(v)}"' for k, v in sorted(attrs))
-        return f"<{name}{attributes}>{inner}</{name}>"
+def escape_text(text: str) -> str:
+    """Text for HTML, escaped as Python-Markdown's serializer escapes it.
+
+    >>> escape_text("A & B <i> &amp; &#38;")
+    'A &amp; B &lt;i&gt; &amp; &#38;'
+    """
+    return _LONE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attribute(value: str) -> str:
+    r"""An attribute value, escaped as Python-Markdown's serializer escapes it.
+
+    >>> escape_attribute('say "hi"\nthere')
+    'say &quot;hi&quot;&#10;there'
+    """
+    return escape_text(value).replace('"', "&quot;").replace("\n", "&#10;")
+
+
+def _tag(name: str, attrs: list[tuple[str, str]], inner: str) -> str:
+    """`_tag("a", [("href", url)], inner_html)` → `<a href="...">inner_html</a>`."""
+    # Sorted, as Python-Markdown's serializer writes them.
+    attributes = "".join(f' {k}="{escape_attribute(v)}"' for k, v in sorted(attrs))
+    return f"<{name}{attributes}>{inner}</{name}>"
 
 
 def _letter(index: int) -> str:
@@ -324,7 +331,8 @@ class EvidenceExtension(Extension):
     A host adapter passes `standalone=False` and reads `result` per page.
     """
 
-    def __init__(self, *, check_claims: bool = False, reference_list: bool | str = True, **kwargs: Any) -> None:
+    def __init__(self, *, check_claims: bool = False, reference_list: bool = True,
+                 clean: Callable[[str], str] | None = None, **kwargs: Any) -> None:
         self.config = extension_config()
         super().__init__(**kwargs)
         values = self.getConfigs()
@@ -337,11 +345,13 @@ class EvidenceExtension(Extension):
         self.standalone = bool(values["standalone"])
         self.root = str(values["root"])
         self.page_context = values["page_context"] or None
-        # True: the list is part of the page. DEFERRED: a marker is, and the
-        # host writes the list later (ReferenceListWriter). False: no list;
-        # the check needs numbers, unknown keys and claims, not the formatted
-        # list, and leaving it out spares formatting every cited entry.
+        # False: no list; the check needs numbers, unknown keys and claims,
+        # not the formatted list, and leaving it out spares formatting every
+        # cited entry.
         self.reference_list = reference_list
+        # Applied once to each entry's HTML (the host's sanitiser).
+        self.clean = clean
+        self._writer: ReferenceListWriter | None = None
         # Set per page by the host (or, standalone, from the page context): whether this page is an article.
         self.check_claims = check_claims
         self.result = PageResult()
@@ -371,6 +381,12 @@ class EvidenceExtension(Extension):
             from evidence_kb.engine.standalone import StandalonePage
 
             StandalonePage.register(md, self)
+
+    def writer(self, bibliography: Bibliography) -> ReferenceListWriter:
+        """One writer per library: each entry's HTML is written once for all pages."""
+        if self._writer is None or self._writer.bibliography is not bibliography:
+            self._writer = ReferenceListWriter(bibliography, clean=self.clean)
+        return self._writer
 
     def reset(self) -> None:
         self.result = PageResult()

@@ -34,7 +34,6 @@ class Options(BaseModel):
     review_period_months: int = Field(12, ge=1, description="months after which a review falls due")
     editorial_policy: str = Field("editorial-policy.md", description="the editorial policy page (docs path)")
     review_dashboard: str = Field("review.md", description='the review dashboard page (docs path; "" for none)')
-    parallel: bool = Field(True, description="use a second core for cold builds (MkDocs only)")
 
     @classmethod
     def names(cls) -> list[str]:

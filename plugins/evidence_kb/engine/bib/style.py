@@ -31,9 +31,6 @@ from pybtex.database import Entry, Person
 from evidence_kb.engine.bib.kinds import entry_kind
 from evidence_kb.engine.bib.latex import NEEDS_DECODER, from_latex
 
-# Bump when the output of the style changes: persistent caches key on it.
-STYLE_VERSION = "2"
-
 # Vancouver lists up to six authors; beyond that, the first three and "et al."
 MAX_AUTHORS = 6
 SHOWN_WHEN_TRUNCATED = 3
@@ -73,10 +70,15 @@ def _piece(text: str) -> Piece:
 
 
 def _field(entry: Entry, name: str) -> Piece:
-    try:
-        value = entry._find_field(name)
-    except KeyError:
-        raise _Missing(name) from None
+    # pybtex's own rule for a template's `field`: the field, else the
+    # person role's names joined by " and " (with no library given, as we
+    # call it, crossrefs are not followed here).
+    if name in entry.fields:
+        value = entry.fields[name]
+    elif name in entry.persons:
+        value = " and ".join(str(person) for person in entry.persons[name])
+    else:
+        raise _Missing(name)
     return _piece(plain_text(value))
 
 

@@ -85,10 +85,10 @@ class StagedOutput:
         staging.chmod(0o777 & ~mask)
         config.site_dir = str(staging)
         staged = cls(final, staging)
-        staged._clear_previous_site()
+        staged.clear_previous_site()
         return staged
 
-    def _clear_previous_site(self) -> None:
+    def clear_previous_site(self) -> None:
         if not self.final.is_dir() or self.final.is_symlink() or not any(self.final.iterdir()):
             return
         trash = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.final.parent))

@@ -26,24 +26,18 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File  # noqa: E402
 
 from evidence_kb.cache.library import LibraryCache
-from evidence_kb.cache.pages import PageCache
-from evidence_kb.cache.references import CACHE_DIR, ReferenceCache
+from evidence_kb.cache.references import ReferenceCache
+from evidence_kb.cache.store import CACHE_DIR
 from evidence_kb.engine.bib.library import BibliographyCache
 from evidence_kb.engine.check import Checker
-from evidence_kb.engine.extension import (
-    DEFERRED,
-    EvidenceExtension,
-    ReferenceListWriter,
-)
+from evidence_kb.engine.extension import EvidenceExtension
 from evidence_kb.engine.findings import Finding
-from evidence_kb.engine.page.claims import REFERENCE_LIST_MARKER
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html, plain_meta
 from evidence_kb.engine.page.scripts import page_findings
 from evidence_kb.engine.options import Options, OptionsError, combine
 from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
-from evidence_kb.hosts.mkdocs import prerender, prewrite, rendercache
 from evidence_kb.hosts.mkdocs.output import StagedOutput, check_source_date_epoch
 from evidence_kb.hosts.mkdocs.reader import SiteReader
 from evidence_kb.hosts.mkdocs.review import ReviewBuild
@@ -71,7 +65,19 @@ class EvidenceConfig(base.Config):
 class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def __init__(self) -> None:
         self.cache = BibliographyCache()
+        # Set by on_startup; without it (a host that never calls it) the
+        # output is not staged.
+        self.command: str | None = None
+        self.dirty = False
+        # Kept across `mkdocs serve` rebuilds (same project folder).
+        self.refcache: ReferenceCache | None = None
+        self.staged: StagedOutput | None = None
         self.errors: list[Finding] = []
+        self.reported: set[Finding] = set()
+        self.sources: dict[str, str] = {}
+        self.hidden: list[str] = []
+        self.cited: set[str] = set()
+        self.page_refs: dict[str, list[str]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance (and its cache) across
@@ -80,7 +86,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.dirty = dirty
 
     def on_config(self, config: Any) -> Any:
-        self.staged: StagedOutput | None = None
+        self.staged = None
         date_error = check_source_date_epoch()
         if date_error:
             raise PluginError(date_error)
@@ -107,27 +113,29 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             extension_configs=dict(config.mdx_configs),
         )
         # A changed library is restored from .cache/evidence-kb/ when it was
-        # parsed before (core/libcache.py).
-        if not isinstance(self.cache.loader, LibraryCache) or self.cache.loader.path.parent != root / CACHE_DIR:
-            self.cache.loader = LibraryCache(root / CACHE_DIR)
+        # parsed before (cache/library.py).
+        loader = self.cache.loader
+        if not isinstance(loader, LibraryCache) or loader.path.parent != root / CACHE_DIR:
+            loader = self.cache.loader = LibraryCache(root / CACHE_DIR)
+        loader.parsed = loader.restored = 0  # counted per build
+        self.library = loader
         loads = self.cache.loads
         bib = self.cache.get(self.site.bibliography_path, self.site.display(self.site.bibliography_path))
         log.debug("bibliography %s (%d entries)", "parsed" if self.cache.loads > loads else "up to date", len(bib.entries))
         # Problems of the library itself are reported with every other
         # problem in on_env (check_bibliography): all in one run, then stop.
-        # Formatted references persist between builds (core/refcache.py); the
+        # Formatted references persist between builds (cache/references.py); the
         # same instance serves every `mkdocs serve` rebuild from memory.
-        if getattr(self, "refcache", None) is None or self.refcache.folder != root / CACHE_DIR:
+        if self.refcache is None or self.refcache.folder != root / CACHE_DIR:
             self.refcache = ReferenceCache(root / CACHE_DIR)
+        self.refcache.hits = self.refcache.misses = 0
         bib.store = self.refcache
         self.checker = Checker(self.site, bib)
         self.review = ReviewBuild(self.site, bib)
-        # Reference lists are written into finished pages (on_post_page): the
-        # pages MkDocs keeps in memory until the end of the build, and the
-        # search index, do not carry them.
-        self.extension = EvidenceExtension(bibliography=bib, reference_list=DEFERRED, standalone=False)
-        self.references = ReferenceListWriter(bib, clean=clean_html)
-        self.reference_lists: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
+        # The reference list is part of each page as MkDocs renders it, so
+        # its `#ref-N` anchors exist when MkDocs checks links; each page's
+        # HTML is sanitised whole in on_page_content.
+        self.extension = EvidenceExtension(bibliography=bib, standalone=False)
         config.markdown_extensions.append(self.extension)
         # Our templates override the theme's (after a site's own custom_dir),
         # and our stylesheets and scripts load on every page.
@@ -139,38 +147,16 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             elif asset.suffix == ".js" and uri not in [str(s) for s in config.extra_javascript]:
                 config.extra_javascript.append(uri)
         self.errors = []
-        self.reported: set[Finding] = set()
-        self.sources: dict[str, str] = {}
-        self.hidden: list[str] = []
+        self.reported = set()
+        self.sources = {}
+        self.hidden = []
         # `mkdocs build` writes into a staging folder that replaces site_dir
         # only when the whole build succeeded (see output.py).
-        if getattr(self, "command", None) in ("build", "gh-deploy") and not getattr(self, "dirty", False):
+        if self.command in ("build", "gh-deploy") and not self.dirty:
             self.staged = StagedOutput.start(config)
-        self.cited: set[str] = set()
-        self.page_refs: dict[str, list[str]] = {}
-        # Pages rendered by an earlier build and unchanged since are not
-        # rendered again (core/pagecache.py, rendercache.py).
-        if getattr(self, "pages", None) is None or self.pages.folder.parent != root / CACHE_DIR:
-            self.pages = PageCache(root / CACHE_DIR)
-        self.renders = rendercache.PageRenders(self.pages, repr(options))
-        self.helper: prerender.Helper | None = None
-        self.writers: prewrite.PageWriters | None = None
-        self.page_uris: list[str] = []
+        self.cited = set()
+        self.page_refs = {}
         return config
-
-    @event_priority(-100)  # last: the files and navigation are final
-    def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
-        self.page_uris = [f.src_uri for f in files.documentation_pages()]
-        self.nav = nav
-        # A second process renders pages from the end while this one renders
-        # them from the start (prerender.py).
-        if self._parallel(config):
-            self.helper = prerender.Helper.start(self, config, files)
-        return nav
-
-    def _parallel(self, config: Any) -> bool:
-        command = getattr(self, "command", None)
-        return self.site.options.parallel and prerender.available(config, command, len(self.page_uris))
 
     def on_files(self, files: Any, *, config: Any) -> Any:
         for asset in sorted(ASSETS_DIR.iterdir()):
@@ -195,7 +181,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.sources[page.file.src_uri] = text
         return text
 
-    def _check_source(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+    def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         path = Path(page.file.abs_src_path)
         self.extension.check_claims = self.site.is_article(path)
         source = self.sources.get(page.file.src_uri)
@@ -209,25 +195,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             self._report(finding)
         return markdown
 
-    @event_priority(-100)  # last: the key is the Markdown every plugin has had its say on
-    def _use_page_cache(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
-        page.markdown = markdown
-        self.renders.before_render(page, config, files, self.extension)
-        return markdown
-
-    on_page_markdown = CombinedEvent(_check_source, _use_page_cache)
-
-    @event_priority(100)  # first: the page as rendering left it
-    def _record_render(self, html: str, *, page: Any, config: Any, files: Any) -> str:
-        self.renders.after_render(page, files, self.extension.result)
-        return html
-
-    def _on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
         result = self.extension.result
         self.cited.update(result.cited_keys)
         self.page_refs[page.file.src_uri] = list(result.cited_keys)
-        if result.cited_keys:
-            self.reference_lists[page.file.src_uri] = (list(result.cited_keys), result.backlinks)
         # Front matter schema and approval (review_build.py). A stale approval
         # is published honestly (under review, with the banner), so it is
         # logged as info unless `stale_approvals: error`.
@@ -246,15 +217,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 if finding.code not in ("front-matter", "front-matter-schema", "stale-approval"):
                     self._report(finding)
         # Defence in depth: whatever the check let through, nothing
-        # executable reaches a reader (core/sanitize.py). Sanitising is a
-        # pure function of the HTML: an unchanged page reuses its result.
-        return self.renders.sanitised(page, html, clean_html)
-
-    on_page_content = CombinedEvent(_record_render, _on_page_content)
+        # executable reaches a reader (engine/page/sanitize.py).
+        return clean_html(html)
 
     # Search indexes a page in on_page_context (the search plugins' default
     # priority 0): it gets the page without citation markers and the
-    # reference list (core/searchview.py), and the theme gets it whole.
+    # reference list (searchview.py), and the theme gets it whole.
     @event_priority(100)
     def _hide_from_search(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
         self.hidden = []
@@ -278,21 +246,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     on_page_context = CombinedEvent(_hide_from_search, _restore_after_search)
 
-    @event_priority(100)  # first, so other plugins see the whole page
-    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
-        pending = self.reference_lists.pop(page.file.src_uri, None)
-        if self.writers is not None and self.writers.helper_wrote(page):
-            return ""  # written by the helper; "" writes nothing (prewrite.py)
-        if pending is None:
-            return output
-        if output.count(REFERENCE_LIST_MARKER) != 1:
-            raise PluginError(
-                f"{page.file.src_uri}: the page should hold one {REFERENCE_LIST_MARKER} where its reference list "
-                f"goes, and holds {output.count(REFERENCE_LIST_MARKER)}: remove that comment from the page, "
-                "or the template or plugin that changed it"
-            )
-        return output.replace(REFERENCE_LIST_MARKER, self.references.html(*pending), 1)
-
     def _report(self, finding: Finding) -> None:
         # Each problem once, however many paths found it.
         if finding in self.reported:
@@ -305,10 +258,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             log.warning(finding.as_text())
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
-        if self.helper is not None:
-            taken = self.helper.finish(self.refcache)
-            self.helper = None
-            log.debug("helper process: %d reference(s) formatted", taken)
         for finding in self.checker.check_bibliography(self.cited):
             if finding.code == "unused-entry":
                 log.info(finding.as_text())
@@ -324,10 +273,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 file.page.meta = plain_meta(file.page.meta)
         self._set_up_reader(env, config, files)
         self.review.finish(env, config)
-        # A second process writes pages from the end while this one writes
-        # them from the start (prewrite.py).
-        if self._parallel(config) and not getattr(self, "dirty", False):
-            self.writers = prewrite.PageWriters.start(config, files, self.nav, env)
         return env
 
     def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:
@@ -343,27 +288,16 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     @event_priority(-100)  # last, after every plugin has written its files
     def on_post_build(self, *, config: Any) -> None:
-        if self.writers is not None:
-            self.writers.finish()
-            log.debug("helper process: %d page(s) written", len(self.writers.skipped))
-            self.writers = None
-        log.debug("page cache: %d page(s) reused, %d rendered", self.pages.hits, self.pages.misses)
-        self.pages.hits = self.pages.misses = 0
-        if self.renders.site:  # pages renamed or deleted since: their files go
-            self.pages.prune(list(self.page_uris))
-        self.refcache.save(keep=self.checker.bibliography.entries)
+        if self.refcache is not None:
+            log.debug("cache: library %d restored, %d parsed; references %d reused, %d formatted",
+                      self.library.restored, self.library.parsed, self.refcache.hits, self.refcache.misses)
+            self.refcache.save(keep=self.checker.bibliography.entries)
         if self.staged is not None:
             # Only a build that got this far replaces site_dir (output.py).
             self.staged.finish(config)
 
     def on_build_error(self, *, error: Exception) -> None:
-        if getattr(self, "helper", None) is not None:
-            self.helper.stop()
-            self.helper = None
-        if getattr(self, "writers", None) is not None:
-            self.writers.stop()
-            self.writers = None
-        if getattr(self, "staged", None) is not None:
+        if self.staged is not None:
             self.staged.abandon()
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:

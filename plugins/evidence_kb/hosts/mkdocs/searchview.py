@@ -4,23 +4,28 @@ Search plugins (Material's, MkDocs' own) parse every page's HTML. On an
 article, citation markers and the reference list were four fifths of the
 tags, so they were most of the time a build spent indexing (BENCHMARKS.md),
 and they are noise in the index: "2, 3" inside sentences, and each
-reference's title matching every article that cites it. The reference list
-is only written into the finished page (plugin.py), so search never sees it;
-the plugin hands the indexer a view where each citation marker and the
-list's heading are an HTML comment, which search parsers skip, and puts them
-back once the page is indexed: the index Material builds when those parts
-carry `data-search-exclude`, in a fraction of the time.
+reference's title matching every article that cites it. The plugin hands the
+indexer a view where each citation marker and the reference list (with its
+heading) are an HTML comment, which search parsers skip, and puts them back
+once the page is indexed: the index Material builds for parts marked
+`data-search-exclude` (as the list is), in a fraction of the time, and the
+same for MkDocs' own search, which knows no such mark.
 """
 
 from __future__ import annotations
 
 import re
 
-from evidence_kb.engine.page.claims import CITATION_CLASS, REFERENCE_LIST_MARKER
+from evidence_kb.engine.extension import SEARCH_EXCLUDE
+from evidence_kb.engine.page.claims import CITATION_CLASS, REFERENCES_CLASS
 
 CITATION = re.compile(rf'<sup class="{CITATION_CLASS}"[^>]*>.*?</sup>', re.S)
 PLACEHOLDER = re.compile(r"<!--ekb-hidden:(\d+)-->")
 PLACEHOLDER_PREFIX = "<!--ekb-hidden:"
+# As Python-Markdown writes them (attributes sorted), from extension.py.
+LIST_START = f'<h2 {SEARCH_EXCLUDE}="" id="references">'
+LIST_BODY = f'<ol class="{REFERENCES_CLASS}" {SEARCH_EXCLUDE}="">'
+LIST_END = "</ol>"
 
 
 class RestoreError(ValueError):
@@ -44,15 +49,12 @@ def hide(html: str) -> tuple[str, list[str]]:
         hidden.append(text)
         return f"{PLACEHOLDER_PREFIX}{len(hidden) - 1}-->"
 
-    start = html.find(REFERENCE_LIST_MARKER)
-    if start >= 0:
-        end = start + len(REFERENCE_LIST_MARKER)
-        # The list is written into the finished page later; its "References"
-        # heading is hidden too: with nothing under it, it would be an empty
-        # search result.
-        heading = html.rfind("<h2", 0, start)
-        if heading >= 0 and html[heading:start].rstrip().endswith("</h2>") and html.count("</h2>", heading, start) == 1:
-            start = heading
+    start = html.find(LIST_START)
+    body = html.find(LIST_BODY, start)
+    # The list's entries hold no `</ol>`: their text is escaped.
+    end = html.find(LIST_END, body)
+    if 0 <= start < body < end:
+        end += len(LIST_END)
         html = html[:start] + stash(html[start:end]) + html[end:]
     return CITATION.sub(lambda m: stash(m.group(0)), html), hidden
 
