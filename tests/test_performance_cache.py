@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -21,9 +22,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import REPO, ROOTS, evidencekb, mkdocs_build
-from evidence_kb.cache.references import CACHE_DIR, FILE_NAME, ReferenceCache
+from evidence_kb.cache import store
+from evidence_kb.engine import files as file_writing
+from evidence_kb.cache.references import CACHE_DIR, FILE_NAME, ReferenceCache, cache_key
 from evidence_kb.engine.bib import style
 from evidence_kb.engine.bib.latex import from_latex
 from evidence_kb.engine.bib.library import parse_bibliography
@@ -74,8 +76,8 @@ def test_changed_entry_renders_its_new_text(tmp_path: Path) -> None:
     assert edited.reference("beta2019").text == first.reference("beta2019").text
     assert (edited.store.hits, edited.store.misses) == (1, 1)
     edited.store.save(keep=edited.entries)
-    stored = json.loads((folder / FILE_NAME).read_text(encoding="utf-8"))
-    texts = [e["text"] for e in stored["entries"].values()]
+    stored = store.read(folder / FILE_NAME, cache_key())
+    texts = [e["text"] for e in stored.values()]
     assert any("New title" in t for t in texts) and not any("Old title" in t for t in texts)
 
 
@@ -92,42 +94,106 @@ def test_macro_change_invalidates_the_entry(tmp_path: Path) -> None:
     assert "New Journal" in second.reference("a").text
 
 
-def test_style_version_change_formats_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_code_change_formats_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bib = parse_bibliography(BIB, "r.bib")
     bib.store = ReferenceCache(tmp_path)
     bib.reference("alpha2020")
     bib.store.save(keep=bib.entries)
     # Tamper with the stored text: if it is served, the cache was used.
     path = tmp_path / FILE_NAME
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for entry in data["entries"].values():
+    data = store.read(path, cache_key())
+    for entry in data.values():
         entry["text"] = "FROM THE CACHE"
-    path.write_text(json.dumps(data), encoding="utf-8")
+    assert store.write(path, cache_key(), data)
 
     same = parse_bibliography(BIB, "r.bib")
     same.store = ReferenceCache(tmp_path)
     assert same.reference("alpha2020").text == "FROM THE CACHE"
 
-    monkeypatch.setattr(style, "STYLE_VERSION", style.STYLE_VERSION + "-next")
-    bumped = parse_bibliography(BIB, "r.bib")
-    bumped.store = ReferenceCache(tmp_path)
-    assert "Old title" in bumped.reference("alpha2020").text
+    # Other code (an edited style: test_code_fingerprint_follows_content_not_times).
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "other code")
+    edited = parse_bibliography(BIB, "r.bib")
+    edited.store = ReferenceCache(tmp_path)
+    assert "Old title" in edited.reference("alpha2020").text
 
 
-@pytest.mark.parametrize(
-    "garbage",
-    [b"{not json", b"\xff\xfe\x00", b"[]", b'{"version": 3}', b'{"version": "x", "entries": 5}'],
-)
-def test_corrupt_cache_file_is_ignored(tmp_path: Path, garbage: bytes, caplog: pytest.LogCaptureFixture) -> None:
-    (tmp_path / FILE_NAME).write_bytes(garbage)
-    bib = parse_bibliography(BIB, "r.bib")
-    bib.store = ReferenceCache(tmp_path)
-    with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins.evidence_kb.refcache"):
-        assert "Old title" in bib.reference("alpha2020").text
-    bib.store.save(keep=bib.entries)
-    json.loads((tmp_path / FILE_NAME).read_text(encoding="utf-8"))  # rewritten whole
+def test_code_fingerprint_follows_content_not_times(tmp_path: Path) -> None:
+    """A fresh clone (new file times) keeps the fingerprint; an edited byte changes it."""
+    code = tmp_path / "evidence_kb"
+    shutil.copytree(store.PACKAGE_DIR, code, ignore=shutil.ignore_patterns("__pycache__"))
+    versions = store.library_versions()
+    before = store.fingerprint_of(code, versions)
+    assert before == store.fingerprint_of(store.PACKAGE_DIR, versions)
+    for path in code.rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert store.fingerprint_of(code, versions) == before
+    style_py = code / "engine" / "bib" / "style.py"
+    style_py.write_bytes(style_py.read_bytes() + b"\n")
+    assert store.fingerprint_of(code, versions) != before
+    style_py.write_bytes(style_py.read_bytes()[:-1])
+    template = next((code / "templates").rglob("*.html"))
+    template.write_bytes(template.read_bytes() + b" ")
+    assert store.fingerprint_of(code, versions) != before
+    template.write_bytes(template.read_bytes()[:-1])
+    assert store.fingerprint_of(code, versions) == before
+    assert store.fingerprint_of(code, {**versions, "pybtex": "0.0"}) != before
 
 
+def damaged_forms(key: str) -> list[bytes]:
+    """Damaged or foreign forms of a cache file whose right key is `key`."""
+    header = json.dumps({"key": key}).encode()
+    return [b"{not json", b"\xff\xfe\x00", b"[]", b'{"key": "other"}\n{}', header, header + b"\n{trunc",
+            header + b"\n[1, 2]", header + b'\n{"d": {"key": 1}}', b""]
+
+
+def test_corrupt_cache_file_is_ignored(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    for garbage in damaged_forms(cache_key()):
+        (tmp_path / FILE_NAME).write_bytes(garbage)
+        bib = parse_bibliography(BIB, "r.bib")
+        bib.store = ReferenceCache(tmp_path)
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins.evidence_kb.cache"):
+            assert "Old title" in bib.reference("alpha2020").text, garbage
+        assert caplog.records, garbage  # said why, at debug level
+        bib.store.save(keep=bib.entries)
+        assert list(store.read(tmp_path / FILE_NAME, cache_key())) == [bib.summary("alpha2020").digest]
+
+
+def test_style_edit_shows_in_the_next_warm_build(site: Path, tmp_path: Path) -> None:
+    """No version to bump: the build runs an edited copy of our code and shows its output."""
+    code = tmp_path / "code"
+    shutil.copytree(store.PACKAGE_DIR, code / "evidence_kb", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {"PYTHONPATH": str(code)}
+    assert mkdocs_build(site, env=env).returncode == 0
+    assert "Alpha trial of NSAIDs" in page(site)
+    style_py = code / "evidence_kb" / "engine" / "bib" / "style.py"
+    source = style_py.read_text(encoding="utf-8")
+    assert source.count("def format_reference(") == 1
+    # The edit: every formatted title gets a marker.
+    style_py.write_text(source + "\n_original = format_reference\n\n\ndef format_reference(key, entry):\n"
+                        "    ref = _original(key, entry)\n"
+                        "    return dataclasses.replace(ref, html=ref.html.replace('Alpha trial', 'EDITED trial'))\n"
+                        "\n\nimport dataclasses\n", encoding="utf-8")
+    run = mkdocs_build(site, "--verbose", env=env)
+    assert run.returncode == 0, run.output
+    assert "EDITED trial of NSAIDs" in page(site)
+
+
+def test_a_fresh_copy_with_the_cache_restored_hits(site: Path, tmp_path: Path) -> None:
+    """The CI case: another folder, new file times, the same content and `.cache/`."""
+    assert mkdocs_build(site).returncode == 0
+    assert evidencekb(site, "check").returncode == 0
+    clone = tmp_path / "clone"
+    shutil.copytree(site, clone, copy_function=shutil.copy)  # new times, as a checkout gives
+    (clone / "site").rename(clone / "old-site")
+    run = mkdocs_build(clone, "--verbose")
+    assert run.returncode == 0, run.output
+    assert re.search(r"cache: library 1 restored, 0 parsed; references \d+ reused, 0 formatted", run.output), run.output
+    from evidence_kb.cache.checks import CheckCache
+    from evidence_kb.engine.site import load_site_config
+
+    checks = CheckCache(load_site_config(clone / "mkdocs.yml"))
+    assert len(checks.pages) == 3 and not checks.changed
 def test_cache_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bib = parse_bibliography(BIB, "r.bib")
     bib.store = ReferenceCache(tmp_path)
@@ -139,7 +205,7 @@ def test_cache_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("evidence_kb.cache.references.os.replace", broken_replace)
+    monkeypatch.setattr(file_writing.os, "replace", broken_replace)
     bib.store.save(keep=bib.entries)  # not fatal
     assert (tmp_path / FILE_NAME).read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]  # no temporary file left
@@ -166,7 +232,7 @@ def test_build_survives_a_corrupt_cache(site: Path) -> None:
     assert run.returncode == 0, run.output
     assert "Traceback" not in run.output
     assert "Alpha trial of NSAIDs" in page(site)
-    json.loads(cache_file(site).read_text(encoding="utf-8"))
+    assert store.read(cache_file(site), cache_key())  # rewritten whole
 
 
 def test_each_entry_formatted_at_most_once_per_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,8 +352,8 @@ def test_library_cache_restores_and_invalidates(tmp_path: Path) -> None:
     assert list(again.entries) == list(first.entries) and again.lines == first.lines
     assert again.problems == first.problems
     # Restored compactly: summaries instead of pybtex objects, each entry
-    # unpickled only when it is formatted, with the same result.
-    assert type(again.entries).__name__ == "PickledEntries"
+    # made an object only when it is formatted, with the same result.
+    assert type(again.entries).__name__ == "StoredEntries"
     assert again.summaries == {key: first.summary(key) for key in first.entries}
     assert again.entries["alpha2020"] == first.entries["alpha2020"]
     assert again.reference("alpha2020") == first.reference("alpha2020")
@@ -302,170 +368,3 @@ def test_library_cache_restores_and_invalidates(tmp_path: Path) -> None:
     damaged = LibraryCache(tmp_path / "cache")
     assert "New title" in damaged(bib_path, "references.bib").reference("alpha2020").text
     assert damaged.parsed == 1
-
-
-# ------------------------------------------------------------ page cache
-
-
-def page_cache_files(root: Path) -> list[Path]:
-    return sorted((root / CACHE_DIR / "pages").glob("*.json"))
-
-
-def built_pages(root: Path) -> dict[str, bytes]:
-    site_dir = root / "site"
-    return {p.relative_to(site_dir).as_posix(): p.read_bytes() for p in site_dir.rglob("*.html")}
-
-
-def test_page_cache_gives_the_same_site(site: Path) -> None:
-    assert mkdocs_build(site).returncode == 0
-    first = built_pages(site)
-    assert len(page_cache_files(site)) == 4  # index, both articles, the review dashboard
-    run = mkdocs_build(site, "--verbose")
-    assert run.returncode == 0, run.output
-    assert "page cache: 4 page(s) reused, 0 rendered" in run.output
-    assert built_pages(site) == first
-
-
-def test_page_cache_edit_renders_again_and_new_entry_text_shows(site: Path) -> None:
-    assert mkdocs_build(site).returncode == 0
-    article = site / "docs" / "articles" / "one.md"
-    article.write_text(article.read_text(encoding="utf-8") + "\nA new claim [@beta2019].\n", encoding="utf-8")
-    bib = site / "references.bib"
-    bib.write_text(bib.read_text(encoding="utf-8").replace("Alpha trial", "Revised alpha trial"), encoding="utf-8")
-    assert mkdocs_build(site).returncode == 0
-    assert "A new claim" in page(site, "one")
-    # The other page was not edited; its reference list still shows the new text.
-    assert "Revised alpha trial of NSAIDs" in page(site, "two")
-
-
-def test_page_cache_is_not_used_when_a_cited_key_left_the_library(site: Path) -> None:
-    assert mkdocs_build(site).returncode == 0
-    bib = site / "references.bib"
-    bib.write_text(bib.read_text(encoding="utf-8").replace("alpha2020", "alpha2021"), encoding="utf-8")
-    run = mkdocs_build(site)
-    assert run.returncode != 0
-    assert "alpha2020" in run.output and "Traceback" not in run.output
-
-
-def test_page_cache_replays_warnings_so_strict_still_fails(site: Path) -> None:
-    article = site / "docs" / "articles" / "one.md"
-    article.write_text(article.read_text(encoding="utf-8") + "\nSee [a page](missing.md) [@beta2019].\n",
-                       encoding="utf-8")
-    for build in ("first", "from the cache"):
-        run = mkdocs_build(site, "--verbose")
-        assert run.returncode != 0
-        assert "missing.md" in run.output
-    assert "page cache: 4 page(s) reused, 0 rendered" in run.output
-    assert page_cache_files(site)
-
-
-def test_page_cache_corrupt_file_is_ignored(site: Path) -> None:
-    assert mkdocs_build(site).returncode == 0
-    first = built_pages(site)
-    for path in page_cache_files(site):
-        path.write_text('{"format": 1, "key": ', encoding="utf-8")
-    run = mkdocs_build(site)
-    assert run.returncode == 0, run.output
-    assert "Traceback" not in run.output
-    assert built_pages(site) == first
-
-
-def test_page_cache_is_off_for_extensions_that_read_other_files(site: Path) -> None:
-    config = site / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8") + "markdown_extensions:\n  - pymdownx.snippets\n",
-                      encoding="utf-8")
-    assert mkdocs_build(site).returncode == 0
-    assert page_cache_files(site) == []
-
-
-def test_helper_processes_build_the_same_site(tmp_path: Path) -> None:
-    """prerender.py and prewrite.py: a cold build with helpers gives the site a build without them gives."""
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        import benchmark
-    finally:
-        sys.path.pop(0)
-    sites = {}
-    for parallel in (True, False):
-        corpus = tmp_path / f"parallel-{parallel}"
-        benchmark.generate_corpus(corpus, articles=40, refs=120, seed=3)
-        config = corpus / "mkdocs.yml"
-        settings = yaml.safe_load(config.read_text(encoding="utf-8"))
-        for plugin in settings["plugins"]:
-            if isinstance(plugin, dict) and "evidence-kb" in plugin:
-                plugin["evidence-kb"]["parallel"] = parallel
-        config.write_text(yaml.safe_dump(settings), encoding="utf-8")
-        run = mkdocs_build(corpus, "--verbose")
-        assert run.returncode == 0, run.output[-3000:]
-        written = re.search(r"helper process: (\d+) page\(s\) written", run.output)
-        assert ("helper process:" in run.output) == parallel == bool(written)
-        assert not written or 0 < int(written.group(1)) < 41
-        assert "Generated empty output" not in run.output
-        site_dir = corpus / "site"
-        sites[parallel] = {p.relative_to(site_dir).as_posix(): p.read_bytes() for p in site_dir.rglob("*") if p.is_file()}
-        assert not list((corpus / CACHE_DIR).glob("**/*.tmp")) and not list((corpus / CACHE_DIR).glob("*.partial.json"))
-    assert sites[True] == sites[False]
-
-
-def test_a_page_the_write_helper_fails_on_is_reported_once_by_the_build(tmp_path: Path) -> None:
-    """prewrite.py: the helper starts from the last page; its failure is the build's one clear error."""
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        import benchmark
-    finally:
-        sys.path.pop(0)
-    benchmark.generate_corpus(tmp_path, articles=30, refs=60, seed=5)
-    last = sorted((tmp_path / "docs" / "articles").rglob("*.md"))[-1]
-    last.write_text(last.read_text(encoding="utf-8") + "\n<!--ekb-reference-list-->\n", encoding="utf-8")
-    run = mkdocs_build(tmp_path, "--verbose")
-    assert run.returncode != 0
-    assert run.output.count("the page should hold one <!--ekb-reference-list-->") == 1, run.output[-3000:]
-    assert "Traceback" not in run.output
-    assert not (tmp_path / "site").exists()
-
-
-def test_without_posix_semaphores_the_build_writes_every_page_itself(site: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
-    """prewrite.py: no /dev/shm (some containers) means no write helper, not a failed build."""
-    from evidence_kb.hosts.mkdocs import prewrite
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    def no_semaphores() -> None:
-        raise OSError(38, "Function not implemented")
-
-    monkeypatch.setattr(prewrite.multiprocessing, "Lock", no_semaphores)
-    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    config = load_config(config_file=str(site / "mkdocs.yml"), site_dir=str(site / "site"))
-    config.plugins.on_startup(command="build", dirty=False)
-    with caplog.at_level(logging.DEBUG, logger="mkdocs"):
-        build(config)
-    assert "no page-writing helper (" in caplog.text
-    assert "page(s) written" not in caplog.text
-    assert "Alpha trial" in page(site)
-
-
-def test_page_cache_adding_a_page_renders_only_it_and_pages_linking_to_it(site: Path) -> None:
-    config = site / "mkdocs.yml"  # one process, so the counts below are exact
-    config.write_text(config.read_text(encoding="utf-8").replace("  - evidence-kb", "  - evidence-kb:\n      parallel: false"),
-                      encoding="utf-8")
-    one = site / "docs" / "articles" / "one.md"
-    one.write_text(one.read_text(encoding="utf-8") + "\nSee [three](three.md) [@beta2019].\n", encoding="utf-8")
-    run = mkdocs_build(site, "--verbose")
-    assert run.returncode != 0 and "three.md" in run.output  # a broken link under --strict
-    (site / "docs" / "articles" / "three.md").write_text(
-        "---\ntitle: Three\n---\n\n# Three\n\nA third claim [@alpha2020].\n", encoding="utf-8")
-    run = mkdocs_build(site, "--verbose")
-    assert run.returncode == 0, run.output
-    # index, two.md and the dashboard come from the cache; one.md (its link now
-    # resolves) and the new three.md are rendered.
-    assert "page cache: 3 page(s) reused, 2 rendered" in run.output
-    assert 'href="../three/"' in page(site, "one")
-
-
-def test_page_cache_forgets_deleted_pages(site: Path) -> None:
-    assert mkdocs_build(site).returncode == 0
-    assert len(page_cache_files(site)) == 4
-    (site / "docs" / "articles" / "two.md").unlink()
-    assert mkdocs_build(site).returncode == 0
-    assert len(page_cache_files(site)) == 3

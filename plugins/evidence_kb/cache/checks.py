@@ -7,65 +7,53 @@ one more. Yet a page's findings depend only on:
 - the page's own text (digest of its bytes),
 - the library (digest of `references.bib`'s bytes),
 - everything else the check reads: the site's options and Markdown
-  extensions, our code (its files' sizes and times), today's date (reviews
+  extensions, our code by content (cache/store.py), today's date (reviews
   fall due).
 
 Per-page results are kept in `.cache/evidence-kb/check.json` under those
 keys, and so are the library's own findings (for the same set of cited
-keys). When every page is unchanged the library is not even parsed. The
-file is written atomically; a corrupt one is ignored (debug log).
+keys). When every page is unchanged the library is not even parsed. Paths
+in the key are relative to the project, so a fresh clone elsewhere with the
+folder restored finds its results. Written and read by cache/store.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import logging
+import os
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from evidence_kb import __version__
-from evidence_kb.cache.references import CACHE_DIR, write_atomically
+from evidence_kb.cache import store
+from evidence_kb.cache.store import CACHE_DIR, log
 from evidence_kb.engine.bib.library import Bibliography
 from evidence_kb.engine.check import Checker, Exemption, PageReport
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.site import SiteConfig
 
-log = logging.getLogger("mkdocs.plugins.evidence_kb.cache.checks")
-
-FORMAT = 1
+FORMAT = "check/2"
 FILE_NAME = "check.json"
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def code_fingerprint() -> str:
-    """Our code as the check runs it: a changed module invalidates every result."""
-    parts = [__version__]
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        stat = path.stat()
-        parts.append(f"{path.relative_to(PACKAGE_DIR).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
-    return _sha256("\n".join(parts).encode("utf-8"))
+    return store.digest(data)
 
 
 def settings_digest(site: SiteConfig, today: dt.date | None = None) -> str:
     """Everything besides the page and the library that a page's findings depend on."""
     settings = {
         "format": FORMAT,
-        "code": code_fingerprint(),
+        "code": store.code_fingerprint(),
         "today": (today or dt.date.today()).isoformat(),
-        "root": str(site.root.resolve()),
-        "docs": str(site.docs_dir.resolve()),
+        "docs": os.path.relpath(site.docs_dir.resolve(), site.root.resolve()),
         "options": site.options.model_dump(),
         "extensions": [e if isinstance(e, str) else repr(e) for e in site.extensions],
         "extension_configs": site.extension_configs,
     }
-    return _sha256(json.dumps(settings, sort_keys=True, default=repr).encode("utf-8"))
+    return store.digest(json.dumps(settings, sort_keys=True, default=repr))
 
 
 def _page_from(data: dict[str, Any]) -> PageReport:
@@ -111,7 +99,7 @@ class CheckCache:
             library = _sha256(site.bibliography_path.read_bytes())
         except OSError:
             library = "unreadable"
-        self.key = {"settings": settings_digest(site, today), "library": library}
+        self.key = store.digest(settings_digest(site, today), library)
         self.pages: dict[str, dict[str, Any]] = {}
         self.library_findings: dict[str, Any] | None = None
         self.seen: set[str] = set()
@@ -121,20 +109,17 @@ class CheckCache:
         self._load()
 
     def _load(self) -> None:
-        if not self.path.exists():
+        raw = store.read(self.path, self.key)
+        if raw is None:
+            self.changed = self.path.exists()  # rewritten under the current key
             return
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            if raw.get("key") != self.key:
-                log.debug("check cache %s is for other settings or another library: starting afresh", self.path)
-                self.changed = True
-                return
             pages = raw["pages"]
             if not isinstance(pages, dict):
                 raise TypeError("pages is not a mapping")
             self.pages = pages
             self.library_findings = raw.get("library_findings")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except (AttributeError, KeyError, TypeError) as error:
             log.debug("check cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
             self.pages = {}
             self.changed = True
@@ -182,14 +167,6 @@ class CheckCache:
             self.changed = True
         if not self.changed:
             return
-        payload = {
-            "key": self.key,
-            "pages": dict(sorted(self.pages.items())),
-            "library_findings": self.library_findings,
-        }
-        try:
-            write_atomically(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-        except OSError as error:
-            log.debug("check cache %s not written (%s)", self.path, error)
-            return
-        self.changed = False
+        body = {"pages": dict(sorted(self.pages.items())), "library_findings": self.library_findings}
+        if store.write(self.path, self.key, body):
+            self.changed = False

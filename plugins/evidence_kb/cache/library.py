@@ -4,86 +4,109 @@ Parsing `references.bib` (pybtex's tokenizer, names, our checks of every
 entry) costs seconds for a library of thousands of entries, on every build
 and every check, although the file rarely changes. The parsed
 :class:`~evidence_kb.engine.bib.library.Bibliography` is kept in
-`.cache/evidence-kb/library.pickle`, valid for exactly the same bytes of the
-file, the same code (our modules' sizes and times) and the same pybtex.
+`.cache/evidence-kb/library.json` (cache/store.py), valid for exactly the
+same bytes of the file, shown under the same name, and the same code.
 
-Pickle, because the library is a graph of pybtex objects that pickle
-restores several times faster than pybtex parses the text. The file lives in
-the project's own cache folder and is written only by us: reading it is no
-more trusting than running the project's code. Anything wrong with it (missing, corrupt, other
-key) means parsing the file as usual; it is written atomically.
+Each entry is kept as plain data (type, fields, the parts of each name) and
+becomes a pybtex `Entry` only when it is read: a build needs the objects
+only of the entries it formats, and the summaries (formatting digest,
+crossref, missing fields) answer everything else.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import logging
-import os
-import pickle
-import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from pybtex.database import Entry
+from pybtex.database import Entry, Person
 
-from evidence_kb.engine.bib.library import Bibliography, load_bibliography
+from evidence_kb.cache import store
+from evidence_kb.cache.store import log
+from evidence_kb.engine.bib.library import Bibliography, EntrySummary, load_bibliography
+from evidence_kb.engine.findings import Finding
 
-log = logging.getLogger("mkdocs.plugins.evidence_kb.libcache")
-
-FORMAT = 2
-FILE_NAME = "library.pickle"
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
+FORMAT = "library/3"
+FILE_NAME = "library.json"
+NAME_PARTS = ("first_names", "middle_names", "prelast_names", "last_names", "lineage_names")
 
 
-def compact(bib: Bibliography) -> Bibliography:
-    """The library with each entry summarised and pickled (PickledEntries).
+def entry_to_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "type": entry.type,
+        "fields": list(entry.fields.items()),
+        "persons": [
+            [role, [[list(getattr(person, part)) for part in NAME_PARTS] for person in persons]]
+            for role, persons in entry.persons.items()
+        ],
+    }
 
-    Only what parsing produced: no formatted references, no store. A build
-    reads the summaries and unpickles an entry only to format it.
+
+def entry_from_json(data: dict[str, Any]) -> Entry:
+    """The entry `entry_to_json` wrote, name parts and field order as parsed.
+
+    >>> entry = Entry("article", fields={"title": "T", "year": "2020"}, persons={"author": [Person("van Dyke, Jr, Ann B.")]})
+    >>> again = entry_from_json(entry_to_json(entry))
+    >>> again.type, list(again.fields.items()), str(again.persons["author"][0])
+    ('article', [('title', 'T'), ('year', '2020')], 'van Dyke, Jr, Ann B.')
     """
-    bib.summarise()
-    bare = dataclasses.replace(bib, store=None, entries=PickledEntries.of(bib.entries))
-    bare._formatted = {}
-    return bare
+    entry = Entry(data["type"], fields=[(str(name), str(value)) for name, value in data["fields"]])
+    for role, people in data["persons"]:
+        for parts in people:
+            person = Person()
+            for part, names in zip(NAME_PARTS, parts, strict=True):
+                getattr(person, part).extend(str(name) for name in names)
+            entry.add_person(person, role)
+    return entry
 
 
-class PickledEntries(Mapping[str, Entry]):
-    """Entries by key, each kept as its pickle until it is read.
+class StoredEntries(Mapping[str, Entry]):
+    """Entries by key, each kept as its JSON data until it is read."""
 
-    A library of 5,000 entries is about 30 MB of pybtex objects and 6 MB of
-    pickles; a build needs the objects only of entries it formats.
-    """
-
-    def __init__(self, pickled: dict[str, bytes]) -> None:
-        self._pickled = pickled
-
-    @classmethod
-    def of(cls, entries: Mapping[str, Entry]) -> "PickledEntries":
-        return cls({key: pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) for key, entry in entries.items()})
+    def __init__(self, stored: dict[str, dict[str, Any]]) -> None:
+        self.stored = stored
 
     def __getitem__(self, key: str) -> Entry:
-        return pickle.loads(self._pickled[key])
+        return entry_from_json(self.stored[key])
 
     def __contains__(self, key: object) -> bool:
-        return key in self._pickled
+        return key in self.stored
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._pickled)
+        return iter(self.stored)
 
     def __len__(self) -> int:
-        return len(self._pickled)
+        return len(self.stored)
 
 
-def code_fingerprint() -> str:
-    """Our code and pybtex's version: a changed parser invalidates the file."""
-    import pybtex
+def library_to_json(bib: Bibliography) -> dict[str, Any]:
+    bib.summarise()
+    return {
+        "path": bib.path,
+        "entries": {key: entry_to_json(entry) for key, entry in bib.entries.items()},
+        "lines": bib.lines,
+        "sources": bib.sources,
+        "problems": [asdict(problem) for problem in bib.problems],
+        "summaries": {key: [s.digest, s.crossref, list(s.missing)] for key, s in bib.summaries.items()},
+    }
 
-    parts = [str(FORMAT), getattr(pybtex, "__version__", "?")]
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        stat = path.stat()
-        parts.append(f"{path.relative_to(PACKAGE_DIR).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+def library_from_json(data: dict[str, Any]) -> Bibliography:
+    entries = data["entries"]
+    if not isinstance(entries, dict):
+        raise TypeError("entries is not a mapping")
+    return Bibliography(
+        path=str(data["path"]),
+        entries=StoredEntries(entries),
+        lines={str(k): int(v) for k, v in data["lines"].items()},
+        sources={str(k): str(v) for k, v in data["sources"].items()},
+        problems=[Finding(**problem) for problem in data["problems"]],
+        summaries={
+            str(key): EntrySummary(str(digest), str(crossref), tuple(missing))
+            for key, (digest, crossref, missing) in data["summaries"].items()
+        },
+    )
 
 
 class LibraryCache:
@@ -95,42 +118,25 @@ class LibraryCache:
         self.restored = 0
 
     def key(self, data: bytes, display_path: str | None) -> str:
-        digest = hashlib.sha256(data)
-        digest.update(f"\n{display_path}\n{code_fingerprint()}".encode("utf-8"))
-        return digest.hexdigest()
+        return store.digest(FORMAT, data, display_path or "", store.code_fingerprint())
 
     def __call__(self, path: Path, display_path: str | None = None) -> Bibliography:
         try:
             key = self.key(path.read_bytes(), display_path)
         except OSError:
             return load_bibliography(path, display_path)  # it says what is wrong
-        try:
-            with self.path.open("rb") as handle:
-                stored_key, bib = pickle.load(handle)
-            if stored_key == key and isinstance(bib, Bibliography):
+        data = store.read(self.path, key)
+        if data is not None:
+            try:
+                bib = library_from_json(data)
                 self.restored += 1
                 return bib
-        except FileNotFoundError:
-            pass
-        except Exception as error:  # noqa: BLE001 (any damage means: parse again)
-            log.debug("library cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
+                log.debug("library cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
         self.parsed += 1
+        bib = load_bibliography(path, display_path)
+        data = library_to_json(bib)
+        store.write(self.path, key, data)
         # The same compact form as a restored library, here too: the parsed
         # pybtex objects are freed before the build goes on.
-        bib = compact(load_bibliography(path, display_path))
-        self._save(key, bib)
-        return bib
-
-    def _save(self, key: str, bare: Bibliography) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((key, bare), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temp, self.path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        except (OSError, pickle.PicklingError, TypeError, AttributeError) as error:
-            log.debug("library cache %s not written (%s)", self.path, error)
+        return library_from_json(data)

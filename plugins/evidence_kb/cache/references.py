@@ -9,11 +9,10 @@ social cards; CI can restore the folder), keyed by:
 - a digest of the entry's content (type, key, fields after `@string` macros
   are expanded, persons): edit an entry and only that entry is formatted
   again;
-- `STYLE_VERSION` (core/style.py) and the package version, for the whole
-  file: change the style and every entry is formatted again.
+- our code by content (cache/store.py), for the whole file: edit the style
+  and every entry is formatted again, with no version to bump.
 
-The file is written atomically (a temporary file renamed over it), so an
-interrupted build never leaves half a cache; a corrupt or unreadable file is
+Written and read by cache/store.py: atomically, JSON, and a damaged file is
 ignored (logged at debug level) and rebuilt.
 """
 
@@ -21,32 +20,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pybtex.database import Entry
 
-from evidence_kb.engine.bib import style
+from evidence_kb.cache import store
+from evidence_kb.cache.store import CACHE_DIR, log
 from evidence_kb.engine.bib.style import FormattedReference
 
-# Under `mkdocs.` so `mkdocs build --verbose` shows it (a name only: no MkDocs import).
-log = logging.getLogger("mkdocs.plugins.evidence_kb.refcache")
+__all__ = ["CACHE_DIR", "FILE_NAME", "ReferenceCache", "entry_digest"]
 
-FORMAT = 1
-# Relative to the project (the folder of mkdocs.yml), beside Material's caches.
-CACHE_DIR = ".cache/evidence-kb"
+FORMAT = "references/2"
 FILE_NAME = "references.json"
 
 
-def cache_version() -> str:
-    """What the whole file depends on: cache layout, style and package versions."""
-    from evidence_kb import __version__
-
-    return f"{FORMAT}/{style.STYLE_VERSION}/{__version__}"
+def cache_key() -> str:
+    """What the whole file depends on: its layout and our code (the style is part of it)."""
+    return store.digest(FORMAT, store.code_fingerprint())
 
 
 def entry_digest(key: str, entry: Entry) -> str:
@@ -65,19 +58,6 @@ def entry_digest(key: str, entry: Entry) -> str:
         sorted((role, [str(person) for person in persons]) for role, persons in entry.persons.items()),
     ]
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: readers see the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def reference_from_json(data: Any) -> FormattedReference:
@@ -108,16 +88,15 @@ class ReferenceCache:
         if self._entries is not None:
             return self._entries
         self._entries = {}
-        if self.path is None or not self.path.exists():
+        if self.path is None:
+            return self._entries
+        raw = store.read(self.path, cache_key())
+        if raw is None:
+            self.changed = self.path.exists()  # rewritten under the current key
             return self._entries
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            if raw.get("version") != cache_version():
-                log.debug("reference cache %s is for another version: starting afresh", self.path)
-                self.changed = True
-                return self._entries
-            self._entries = {digest: reference_from_json(data) for digest, data in raw["entries"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            self._entries = {digest: reference_from_json(data) for digest, data in raw.items()}
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
             # A cache is only ever a shortcut: a damaged one is rebuilt.
             log.debug("reference cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
             self._entries = {}
@@ -161,13 +140,5 @@ class ReferenceCache:
                 d: ref for d, ref in entries.items()
                 if ref.key in wanted and (d in self._used or ref.key not in used_keys)
             }
-        payload = {
-            "version": cache_version(),
-            "entries": {d: asdict(ref) for d, ref in sorted(entries.items())},
-        }
-        try:
-            write_atomically(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-        except OSError as error:
-            log.debug("reference cache %s not written (%s)", self.path, error)
-            return
-        self.changed = False
+        if store.write(self.path, cache_key(), {d: asdict(ref) for d, ref in sorted(entries.items())}):
+            self.changed = False

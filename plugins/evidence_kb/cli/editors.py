@@ -29,7 +29,7 @@ from evidence_kb.cli.scaffold import (
 from evidence_kb.engine.bib.layout import BibFormatError, format_bib
 from evidence_kb.engine.bib.lint import lint_bib
 from evidence_kb.engine.findings import CheckError, format_findings
-from evidence_kb.engine.review.edit import write_atomic
+from evidence_kb.engine.files import write_atomically
 from evidence_kb.engine.site import load_site_config
 from evidence_kb.engine.sources import SourceError, read_text
 
@@ -135,6 +135,6 @@ def _format_one(args: argparse.Namespace, file: Path | None) -> int:
     if args.check:
         print(f"{shown}: not formatted; run `evidencekb bib format`")
         return 1
-    write_atomic(path, formatted.encode("utf-8"))
+    write_atomically(path, formatted.encode("utf-8"))
     print(f"{shown}: formatted")
     return 0

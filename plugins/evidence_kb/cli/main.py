@@ -15,7 +15,7 @@ from pathlib import Path
 from evidence_kb import __version__
 from evidence_kb.cache.checks import CheckCache, LazyChecker
 from evidence_kb.cache.library import LibraryCache
-from evidence_kb.cache.references import CACHE_DIR
+from evidence_kb.cache.store import CACHE_DIR
 from evidence_kb.cli.editors import add_editor_commands
 from evidence_kb.cli.review import add_review_commands
 from evidence_kb.cli.verify import add_verify_command

@@ -24,7 +24,8 @@ from evidence_kb.engine.bib.library import load_bibliography
 from evidence_kb.engine.check import Checker
 from evidence_kb.engine.findings import CheckError, Finding, format_findings
 from evidence_kb.engine.page.frontmatter import split_document
-from evidence_kb.engine.review.edit import EditError, edit_front_matter, write_atomic
+from evidence_kb.engine.files import write_atomically
+from evidence_kb.engine.review.edit import EditError, edit_front_matter
 from evidence_kb.engine.review.state import (
     Assessment,
     ReviewState,
@@ -205,7 +206,7 @@ def run_approve(args: argparse.Namespace) -> int:
         print(format_findings(errors))
         print(f"{shown}: not approved: the approval would leave the front matter invalid (listed above)")
         return 1
-    write_atomic(path, new.encode("utf-8"))
+    write_atomically(path, new.encode("utf-8"))
     who = reviewer["name"] + (f" ({reviewer['role']})" if reviewer["role"] else "")
     print(f"{shown}: approved by {who} on {day.isoformat()}; fingerprint {stamp[:19]}…")
     return 0
@@ -216,6 +217,6 @@ def run_request(args: argparse.Namespace) -> int:
     path = _article(site, args.file)
     shown = site.display(path)
     new = _edit(path, shown, {"status": "under-review"})
-    write_atomic(path, new.encode("utf-8"))
+    write_atomically(path, new.encode("utf-8"))
     print(f"{shown}: status under-review (review requested)")
     return 0

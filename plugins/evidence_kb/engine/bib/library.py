@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.input.bibtex import LowLevelParser, month_names
@@ -45,15 +45,16 @@ class Bibliography:
     """The parsed library: entries by exact key, their lines, and problems."""
 
     path: str
-    entries: dict[str, Entry] = field(default_factory=dict)
+    # A dict when parsed; cache/library.py restores a read-only mapping.
+    entries: Mapping[str, Entry] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     _formatted: dict[str, "FormattedReference"] = field(default_factory=dict, repr=False)
-    # Optional persistent store of formatted references (core/refcache.py).
+    # Optional persistent store of formatted references (cache/references.py).
     store: "ReferenceCache | None" = field(default=None, repr=False, compare=False)
     # What builds need of each entry without its pybtex objects, filled in by
-    # `summarise()` (core/libcache.py keeps the library in that form).
+    # `summarise()` (cache/library.py keeps the library in that form).
     summaries: dict[str, "EntrySummary"] = field(default_factory=dict, repr=False)
 
     @property
@@ -218,7 +219,8 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
     >>> list(bib.entries), bib.lines["a"], bib.problems
     (['a'], 1, [])
     """
-    bib = Bibliography(path)
+    entries: dict[str, Entry] = {}
+    bib = Bibliography(path, entries)
     collect = _Collector(path, text)
     macros = CaseInsensitiveDict(month_names)
     parser = LowLevelParser(text, handle_error=collect, macros=macros, filename=path)
@@ -279,7 +281,7 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
                 pending_names.append((lname, value))  # split once the entry's source is known
             else:
                 entry.fields[lname] = value
-        bib.entries[key] = entry
+        entries[key] = entry
         bib.lines[key] = line
         bib.sources[key] = text[start : parser.pos]
         for role, names in pending_names:
@@ -332,20 +334,20 @@ class BibliographyCache:
     """Keeps the parsed library until the file changes (for `mkdocs serve`)."""
 
     def __init__(self) -> None:
-        self._stamp: tuple[str, int, int] | None = None
+        self._stamp: tuple[str, str] | None = None
         self._bib: Bibliography | None = None
         self.hits = 0
         self.loads = 0
-        # How a changed file is loaded; core/libcache.py offers one that keeps
+        # How a changed file is loaded; cache/library.py offers one that keeps
         # the parsed library on disk between builds.
         self.loader: Callable[[Path, str | None], Bibliography] = load_bibliography
 
     def get(self, path: Path, display_path: str | None = None) -> Bibliography:
+        # By content, never by file time: a file saved unchanged is not parsed again.
         try:
-            stat = os.stat(path)
-            stamp = (str(path), stat.st_mtime_ns, stat.st_size)
+            stamp = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
         except OSError:
-            stamp = (str(path), -1, -1)
+            stamp = (str(path), "unreadable")
         if self._bib is not None and stamp == self._stamp:
             self.hits += 1
             return self._bib

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -194,19 +191,3 @@ def edit_front_matter(raw: str, scalars: dict[str, Any], reviewer: dict[str, Any
     if after.error is not None or after.meta != expected or after.body != before.body:
         raise EditError("the front matter could not be edited without changing other fields; edit it by hand")
     return result
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` all at once: readers see the old file or the new, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
