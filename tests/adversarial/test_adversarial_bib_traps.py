@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from adversarial_helpers import build, check, finding_lines, make_site
+
 from evidence_kb.engine.bib.library import load_bibliography, parse_bibliography
 
-REALBIB = Path("/work/shared/realbib")
+REALBIB = Path(__file__).resolve().parents[1] / "data" / "realbib"
 ALPHA = "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"
 REST = "  author = {Roe, R},\n  title = {T},\n  year = {2019}"
 PAGES = {"articles/t.md": "---\ntitle: T\n---\n\n# T\n\nA claim [@alpha2020].\n", "index.md": "# Home\n"}
@@ -90,7 +91,7 @@ def test_crossref_fields_are_inherited():
     assert bib.entries["p"].fields["publisher"] == "Pub"
 
 
-# The real exports of shared/realbib (MIT, see its SOURCES.md): every problem
+# The real exports in tests/data/realbib (MIT, see its SOURCES.md): every problem
 # reported with file and line, nothing crashes, every usable entry renders.
 REAL_EXPECTED = {
     "nfidd__nfidd__nfidd.bib": (38, [
@@ -105,7 +106,6 @@ REAL_EXPECTED = {
 }
 
 
-@pytest.mark.skipif(not REALBIB.is_dir(), reason="shared/realbib not available")
 @pytest.mark.parametrize("name", sorted(REAL_EXPECTED))
 def test_real_exports(name):
     entries, errors = REAL_EXPECTED[name]
@@ -126,7 +126,6 @@ def test_real_exports(name):
         assert any("McLernon" in p for p in calster)
 
 
-@pytest.mark.skipif(not REALBIB.is_dir(), reason="shared/realbib not available")
 def test_real_export_in_a_build_fails_with_every_problem(tmp_path):
     root = make_site(tmp_path / "site", PAGES)
     shutil.copy(REALBIB / "filsch__hypertension_prediction_models_hunt_study__zotero.bib", root / "references.bib")

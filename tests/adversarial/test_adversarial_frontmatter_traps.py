@@ -56,19 +56,15 @@ def test_check_reports_trap_once(tmp_path, trap, source, expected):
     assert findings.count(expected) == 1, findings
 
 
-def test_billion_laughs_is_refused_quickly(tmp_path):
-    """Nine levels of nine aliases would be 10^9 strings: refused at the first alias."""
-    import time
-
+def test_billion_laughs_is_refused_at_the_first_alias(tmp_path):
+    """Nine levels of nine aliases would be 10^9 strings: refused at the first alias, never expanded."""
     from evidence_kb.engine.page.frontmatter import split_document
 
     levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for i in range(1, 10):
         levels.append(f"a{i}: &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]")
     text = "---\n" + "\n".join(levels) + "\n---\n# T\n"
-    start = time.perf_counter()
     doc = split_document(text)
-    assert time.perf_counter() - start < 1
     assert doc.error is not None and doc.error.line == 3 and "'*a0'" in doc.error.message
 
 
