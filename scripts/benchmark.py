@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,10 @@ def generate_bib(refs: int, rng: random.Random) -> tuple[str, list[str]]:
     for n in range(refs):
         year = rng.randint(1985, 2025)
         roll = rng.random()
-        title = f"{_words(rng, 3).capitalize()} of {rng.choice(DRUGS)} for {{{rng.choice(['NSAID', 'COPD', 'AIDS', 'HbA1c'])}}}-related {rng.choice(CONDITIONS)}: synthetic study {n}"
+        # Drawn in the order the corpus has always drawn them (same seed, same corpus).
+        words, drug = _words(rng, 3).capitalize(), rng.choice(DRUGS)
+        acronym, condition = rng.choice(["NSAID", "COPD", "AIDS", "HbA1c"]), rng.choice(CONDITIONS)
+        title = f"{words} of {drug} for {{{acronym}}}-related {condition}: synthetic study {n}"
         if roll < 0.65:
             key = re.sub(r"[^a-z]", "", _name(rng).lower()) + f"{year}s{n}"
             count = rng.choice([1, 2, 3, 4, 6, 8, 12])
@@ -387,7 +390,8 @@ build(config)
 plugin = config.plugins["evidence-kb"]
 loads, formats = plugin.cache.loads, calls["format"]
 path = Path(article)
-path.write_text(path.read_text(encoding="utf-8") + "\n- One more synthetic sentence for the rebuild [@%s]\n" % sys.argv[4], encoding="utf-8")
+added = "\n- One more synthetic sentence for the rebuild [@%s]\n" % sys.argv[4]
+path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
 start = time.perf_counter()
 build(get_config())
 seconds = time.perf_counter() - start
@@ -520,8 +524,10 @@ def main(argv: list[str] | None = None) -> int:
         results = {
             "corpus": info,
             "code": _git_revision(),
-            "command": " ".join([Path(sys.executable).name, "scripts/benchmark.py", *(argv if argv is not None else sys.argv[1:])]),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": " ".join(
+                [Path(sys.executable).name, "scripts/benchmark.py", *(argv if argv is not None else sys.argv[1:])]
+            ),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"platform": platform.platform(), "python": platform.python_version(),
                         "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
             **summary,

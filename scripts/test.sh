@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Set everything up, then run the whole test suite: the claim check of the
-# real knowledge base, a strict build on each host (MkDocs, ProperDocs,
-# Zensical) each verified against the sources, and pytest.
+# Set everything up, then run the whole test suite: lint and types, the claim
+# check of the real knowledge base, a strict build on each host (MkDocs,
+# ProperDocs, Zensical) each verified against the sources, and pytest.
 set -euo pipefail
 export NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/browser-deps.sh
 
+echo "== ruff"
+.venv/bin/ruff check plugins tests scripts
+echo "== mypy"
+.venv/bin/mypy
 echo "== evidencekb check"
 .venv/bin/evidencekb check
 out=$(mktemp -d)
@@ -22,4 +26,5 @@ echo "== zensical build --clean, evidencekb verify"
 .venv/bin/zensical build --clean
 .venv/bin/evidencekb verify site
 echo "== pytest"
-exec .venv/bin/python -m pytest "$@"
+# The browser tests must run here (browser-deps.sh installed what they need).
+EKB_REQUIRE_BROWSER=1 exec .venv/bin/python -m pytest "$@"

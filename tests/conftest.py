@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from runner import Run, run  # noqa: F401 (tests import them from here too)
 
 TESTS = Path(__file__).parent

@@ -13,7 +13,6 @@ import re
 from types import MappingProxyType
 from typing import Any
 
-from evidence_kb.engine.bib.style import MAX_AUTHORS, SHOWN_WHEN_TRUNCATED
 from pybtex.backends.html import Backend as HtmlBackend
 from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import Entry, Person
@@ -29,6 +28,8 @@ from pybtex.style.template import (
     sentence,
     tag,
 )
+
+from evidence_kb.engine.bib.style import MAX_AUTHORS, SHOWN_WHEN_TRUNCATED
 
 # pybtex's own conversion, not core/latex.py's shortcut: the oracle is all pybtex.
 from_latex = Text.from_latex

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, evidencekb, mkdocs_build
 
 MODEL = "docs/articles/baclofen-back-strain.md"
@@ -29,7 +30,7 @@ def test_exact_findings_in_text_format(site_copy) -> None:
     result = evidencekb(root, "check")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert [l for l in lines if l.startswith("docs/") and "exempt (" not in l] == BAD_FINDINGS
+    assert [ln for ln in lines if ln.startswith("docs/") and "exempt (" not in ln] == BAD_FINDINGS
     assert 'docs/articles/good.md:39: exempt (navigation hint): "See the algorithm below for the order of…"' in lines
     assert lines[-1] == "checked 3 page(s), 27 claim(s): 9 error(s), 0 warning(s), 2 exemption(s)"
 
@@ -69,7 +70,7 @@ def test_github_format(site_copy) -> None:
         "::error file=docs/articles/bad.md,line=8,col=1,title=uncited-claim::"
         'claim without citation: "Bottom line without a citation."'
     )
-    assert sum(l.startswith("::error ") for l in lines) == 9
+    assert sum(ln.startswith("::error ") for ln in lines) == 9
     assert "::notice file=docs/articles/good.md,line=39::exempt from citation: navigation hint" in lines
 
 
@@ -109,9 +110,9 @@ def test_bibliography_problems_in_the_same_pass(site_copy) -> None:
     result = evidencekb(root, "check")
     assert result.returncode == 1
     text = bib.read_text().split("\n")
-    dup = next(i for i, l in enumerate(text, 1) if l.startswith("@misc{alpha2020"))
-    noyear = next(i for i, l in enumerate(text, 1) if l.startswith("@misc{noyear"))
-    unused = next(i for i, l in enumerate(text, 1) if l.startswith("@misc{unused2001"))
+    dup = next(i for i, ln in enumerate(text, 1) if ln.startswith("@misc{alpha2020"))
+    noyear = next(i for i, ln in enumerate(text, 1) if ln.startswith("@misc{noyear"))
+    unused = next(i for i, ln in enumerate(text, 1) if ln.startswith("@misc{unused2001"))
     assert f"references.bib:{dup}:1: duplicate key 'alpha2020' (first defined at line 1)" in result.stdout
     assert f"references.bib:{noyear}:1: entry 'noyear' lacks what a reader needs: year, author or issuing body" in result.stdout
     assert f"references.bib:{unused}:1: warning: entry 'unused2001' is not cited by any article" in result.stdout
@@ -189,7 +190,7 @@ def test_removing_any_citation_fails_the_check_on_that_line(site_copy, line: int
 
 def _line_containing(text: str) -> int:
     lines = (REPO / MODEL).read_text(encoding="utf-8").split("\n")
-    return next(i for i, l in enumerate(lines, 1) if text in l)
+    return next(i for i, ln in enumerate(lines, 1) if text in ln)
 
 
 @pytest.mark.parametrize(

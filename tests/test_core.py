@@ -7,6 +7,8 @@ from pathlib import Path
 
 import markdown
 import pytest
+from pybtex.database import Entry, Person
+
 from evidence_kb.engine.bib.library import BibliographyCache, parse_bibliography
 from evidence_kb.engine.bib.style import format_reference
 from evidence_kb.engine.extension import EvidenceExtension
@@ -15,7 +17,6 @@ from evidence_kb.engine.page.citations import (
     format_ranges,
     parse_group,
 )
-from pybtex.database import Entry, Person
 
 PACKAGE = Path(__file__).parent.parent / "plugins" / "evidence_kb"
 BIB = """\

@@ -7,14 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pybtex.database import parse_string
+
 from conftest import REPO, ROOTS, evidencekb
 from evidence_kb.engine.bib.layout import BibFormatError, format_bib, signature
 from evidence_kb.engine.bib.library import parse_bibliography
 from evidence_kb.engine.bib.lint import lint_bib
 from evidence_kb.engine.bib.source import read_source
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pybtex.database import parse_string
 
 REALBIB = Path(__file__).parent / "data" / "realbib"
 NFIDD = REALBIB / "nfidd__nfidd__nfidd.bib"

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOTS, evidencekb, mkdocs_build, run
 from evidence_kb.cli.scaffold import SECTIONS, NewArticle, render_article, slugify
 from evidence_kb.engine.page.frontmatter import split_document
@@ -51,7 +52,7 @@ def fill_in(text: str) -> str:
     """Replace each section's guidance comment with the written claims."""
     for heading, content in WRITTEN.items():
         pattern = re.compile(rf"(## {re.escape(heading)}\n\n)<!--.*?-->", re.S)
-        text, count = pattern.subn(lambda m: m.group(1) + content, text)
+        text, count = pattern.subn(lambda m, content=content: m.group(1) + content, text)
         assert count == 1, heading
     return text
 

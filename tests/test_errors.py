@@ -10,8 +10,8 @@ SEED = "docs/articles/baclofen-back-strain.md"
 def test_seed_copy_with_unresolved_sources_fails_naming_both_keys(site_copy) -> None:
     root = site_copy("seed-unresolved")
     lines = (root / SEED).read_text(encoding="utf-8").split("\n")
-    line6 = next(i for i, l in enumerate(lines, 1) if "@source6" in l)
-    line7 = next(i for i, l in enumerate(lines, 1) if "@source7" in l)
+    line6 = next(i for i, ln in enumerate(lines, 1) if "@source6" in ln)
+    line7 = next(i for i, ln in enumerate(lines, 1) if "@source7" in ln)
     for result in (mkdocs_build(root), evidencekb(root, "check")):
         assert result.returncode == 1, result.output
         assert "Traceback" not in result.output

@@ -37,7 +37,7 @@ def test_model_article_lists_its_verified_sources(site_copy) -> None:
     html = (root / "site/articles/baclofen-back-strain/index.html").read_text(encoding="utf-8")
     entries = re.findall(r'<li class="ekb-ref"[^>]* id="ref-(\d+)">(.*?)</li>', html, re.S)
     assert [n for n, _ in entries] == [str(i) for i in range(1, len(REFERENCES) + 1)]
-    for (_, entry), (kind, title, source, year) in zip(entries, REFERENCES):
+    for (_, entry), (kind, title, source, year) in zip(entries, REFERENCES, strict=True):
         assert f'<span class="ekb-ref__kind">{kind}</span>' in entry
         assert title in entry and source in entry and year in entry
     assert "Dr.Oracle" not in html and "Praxis" not in html

@@ -22,16 +22,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ROOTS, evidencekb, mkdocs_build
-from evidence_kb.cache import store
-from evidence_kb.engine import files as file_writing
-from evidence_kb.cache.references import CACHE_DIR, FILE_NAME, ReferenceCache, cache_key
-from evidence_kb.engine.bib import style
-from evidence_kb.engine.bib.latex import from_latex
-from evidence_kb.engine.bib.library import parse_bibliography
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pybtex.richtext import Text
+
+from conftest import REPO, ROOTS, evidencekb, mkdocs_build
+from evidence_kb.cache import store
+from evidence_kb.cache.references import CACHE_DIR, FILE_NAME, ReferenceCache, cache_key
+from evidence_kb.engine import files as file_writing
+from evidence_kb.engine.bib import style
+from evidence_kb.engine.bib.latex import from_latex
+from evidence_kb.engine.bib.library import parse_bibliography
 
 BIB = """@article{alpha2020,
   author  = {M{\\"u}ller, Hans},

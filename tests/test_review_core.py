@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from evidence_kb.engine.bib.library import parse_bibliography
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.schema import validate_article

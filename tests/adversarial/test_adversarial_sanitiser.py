@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import markdown
+
 from evidence_kb.engine.bib.library import parse_bibliography
 from evidence_kb.engine.extension import EvidenceExtension
 from evidence_kb.engine.page.sanitize import clean_html

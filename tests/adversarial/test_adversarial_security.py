@@ -59,11 +59,12 @@ def test_build_refuses_the_page_and_writes_nothing(tmp_path):
 
 def test_sanitiser_removes_what_the_check_would_miss(tmp_path, monkeypatch):
     """Defence in depth: with the check's scan switched off, the built site still runs no content script."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
     import evidence_kb.engine.bib.traps
     import evidence_kb.engine.check
     import evidence_kb.hosts.mkdocs.plugin
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
 
     for module in (evidence_kb.engine.check, evidence_kb.hosts.mkdocs.plugin):
         monkeypatch.setattr(module, "page_findings", lambda *args, **kwargs: [])

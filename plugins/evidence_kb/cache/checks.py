@@ -71,9 +71,9 @@ class LazyChecker(Checker):
     def __init__(self, site: SiteConfig, load: Callable[[], Bibliography]) -> None:
         self._load = load
         self._bibliography: Bibliography | None = None
-        super().__init__(site, None)  # type: ignore[arg-type]
+        super().__init__(site, None)  # type: ignore[arg-type]  # the property below serves it
 
-    @property  # type: ignore[override]
+    @property
     def bibliography(self) -> Bibliography:
         if self._bibliography is None:
             self._bibliography = self._load()

@@ -28,8 +28,8 @@ from evidence_kb.cli.scaffold import (
 )
 from evidence_kb.engine.bib.layout import BibFormatError, format_bib
 from evidence_kb.engine.bib.lint import lint_bib
-from evidence_kb.engine.findings import CheckError, format_findings
 from evidence_kb.engine.files import write_atomically
+from evidence_kb.engine.findings import CheckError, format_findings
 from evidence_kb.engine.site import load_site_config
 from evidence_kb.engine.sources import SourceError, read_text
 
@@ -47,7 +47,8 @@ def add_editor_commands(sub: Any) -> None:
     new.add_argument("--slug", help="file name without .md (default: made from the question)")
     new.add_argument("--tag", action="append", default=[], dest="tags", metavar="TAG", help="a tag (specialty); repeat for more")
     new.add_argument("--audience", choices=AUDIENCES, default="clinician", help="who the article is for (default: clinician)")
-    new.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
+    new.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
+                     help="site configuration (default: mkdocs.yml)")
     new.set_defaults(run=run_new)
 
     bib = sub.add_parser("bib", help="bibliography tools: lint and format references.bib",
@@ -55,12 +56,14 @@ def add_editor_commands(sub: Any) -> None:
     actions = bib.add_subparsers(dest="bib_command", metavar="ACTION", required=True)
     lint = actions.add_parser("lint", help="report duplicates, missing fields, malformed identifiers, bad rendering")
     lint.add_argument("files", nargs="*", type=Path, help=".bib files (default: the site's bibliography)")
-    lint.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
+    lint.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
+                      help="site configuration (default: mkdocs.yml)")
     lint.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
     lint.set_defaults(run=run_bib_lint)
     fmt = actions.add_parser("format", help="rewrite the library in one canonical order and layout")
     fmt.add_argument("files", nargs="*", type=Path, help=".bib files (default: the site's bibliography)")
-    fmt.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
+    fmt.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
+                     help="site configuration (default: mkdocs.yml)")
     mode = fmt.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="change nothing; exit 1 if the file is not formatted")
     mode.add_argument("--stdout", action="store_true", help="print the formatted library instead of writing it")

@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "1 problems found, 2 the check could not run.",
     )
     check.add_argument("paths", nargs="*", type=Path, help="Markdown files or folders (default: the whole site)")
-    check.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="site configuration (default: mkdocs.yml)")
+    check.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
+                       help="site configuration (default: mkdocs.yml)")
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
     check.set_defaults(run=run_check)
     add_review_commands(sub)

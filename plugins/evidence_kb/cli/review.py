@@ -22,9 +22,9 @@ from typing import Any
 
 from evidence_kb.engine.bib.library import load_bibliography
 from evidence_kb.engine.check import Checker
+from evidence_kb.engine.files import write_atomically
 from evidence_kb.engine.findings import CheckError, Finding, format_findings
 from evidence_kb.engine.page.frontmatter import split_document
-from evidence_kb.engine.files import write_atomically
 from evidence_kb.engine.review.edit import EditError, edit_front_matter
 from evidence_kb.engine.review.state import (
     Assessment,
@@ -150,7 +150,7 @@ def render_status(states: list[ReviewState], fmt: str = "text") -> str:
             "DUE" if s.review_due else "no",
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     counts: dict[str, int] = {}
     for s in states:
         counts[s.shown_status] = counts.get(s.shown_status, 0) + 1

@@ -9,15 +9,16 @@ and with line markers (core/lines.py), so every finding has a line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from markdown import Markdown
 
 from evidence_kb.engine.bib.library import Bibliography
 from evidence_kb.engine.extension import EvidenceExtension, PageResult
-from evidence_kb.engine.findings import Finding
+from evidence_kb.engine.findings import Finding, Severity
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.lines import add_markers
 from evidence_kb.engine.page.scripts import page_findings
@@ -146,7 +147,7 @@ class Checker:
                     )
                 report.exemptions.append(Exemption(shown, line, claim.exempt, claim.snippet()))
             elif claim.needs_citation and self.site.options.uncited_claims != "ignore":
-                severity = "error" if self.site.options.uncited_claims == "error" else "warning"
+                severity: Severity = "error" if self.site.options.uncited_claims == "error" else "warning"
                 report.findings.append(
                     Finding(shown, line, column, "uncited-claim",
                             f'claim without citation: "{claim.snippet()}"', severity)

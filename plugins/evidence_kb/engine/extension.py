@@ -89,7 +89,7 @@ class PageResult:
 
 
 class _Reset(Preprocessor):
-    def __init__(self, md: Markdown, ext: "EvidenceExtension") -> None:
+    def __init__(self, md: Markdown, ext: EvidenceExtension) -> None:
         super().__init__(md)
         self.ext = ext
 
@@ -105,11 +105,13 @@ class _Reset(Preprocessor):
 class CitationPattern(InlineProcessor):
     """`[@key]` / `[@a; @b]` → a placeholder `<sup>` resolved after inlines."""
 
-    def __init__(self, ext: "EvidenceExtension") -> None:
+    def __init__(self, ext: EvidenceExtension) -> None:
         super().__init__(GROUP_PATTERN)
         self.ext = ext
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # type: ignore[override]
+    def handleMatch(  # type: ignore[override]  # noqa: N802 (Python-Markdown's name)
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | None, int | None, int | None]:
         try:
             keys = parse_group(m.group(1))
         except CitationSyntaxError:
@@ -128,7 +130,7 @@ class CitationPattern(InlineProcessor):
 class CitationTreeprocessor(Treeprocessor):
     """Numbers citations in document order and appends the reference list."""
 
-    def __init__(self, md: Markdown, ext: "EvidenceExtension") -> None:
+    def __init__(self, md: Markdown, ext: EvidenceExtension) -> None:
         super().__init__(md)
         self.ext = ext
 
@@ -298,7 +300,7 @@ def _letter(index: int) -> str:
 class ClaimTreeprocessor(Treeprocessor):
     """Finds the page's claims once citations are resolved (articles only)."""
 
-    def __init__(self, md: Markdown, ext: "EvidenceExtension") -> None:
+    def __init__(self, md: Markdown, ext: EvidenceExtension) -> None:
         super().__init__(md)
         self.ext = ext
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from pybtex.database import BibliographyData, Entry, Person
@@ -50,12 +50,12 @@ class Bibliography:
     lines: dict[str, int] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
-    _formatted: dict[str, "FormattedReference"] = field(default_factory=dict, repr=False)
+    _formatted: dict[str, FormattedReference] = field(default_factory=dict, repr=False)
     # Optional persistent store of formatted references (cache/references.py).
-    store: "ReferenceCache | None" = field(default=None, repr=False, compare=False)
+    store: ReferenceCache | None = field(default=None, repr=False, compare=False)
     # What builds need of each entry without its pybtex objects, filled in by
     # `summarise()` (cache/library.py keeps the library in that form).
-    summaries: dict[str, "EntrySummary"] = field(default_factory=dict, repr=False)
+    summaries: dict[str, EntrySummary] = field(default_factory=dict, repr=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -75,7 +75,7 @@ class Bibliography:
         text = " ".join(self.sources.get(key, "").split())
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def summary(self, key: str) -> "EntrySummary":
+    def summary(self, key: str) -> EntrySummary:
         found = self.summaries.get(key)
         return found if found is not None else EntrySummary.of(key, self.entries[key])
 
@@ -92,7 +92,7 @@ class Bibliography:
         """Compute every entry's summary now (before the entries are stored compactly)."""
         self.summaries = {key: EntrySummary.of(key, entry) for key, entry in self.entries.items()}
 
-    def reference(self, key: str) -> "FormattedReference":
+    def reference(self, key: str) -> FormattedReference:
         """The formatted reference for `key`, formatted at most once."""
         ref = self._formatted.get(key)
         if ref is None:
@@ -117,14 +117,14 @@ class EntrySummary:
     missing: tuple[str, ...]
 
     @classmethod
-    def of(cls, key: str, entry: Entry) -> "EntrySummary":
+    def of(cls, key: str, entry: Entry) -> EntrySummary:
         from evidence_kb.cache.references import entry_digest
 
         return cls(entry_digest(key, entry), _crossref(entry), tuple(missing_reader_fields(entry)))
 
 
 def _crossref(entry: Entry) -> str:
-    return entry.fields.get("crossref", "").strip()
+    return str(entry.fields.get("crossref", "")).strip()
 
 
 def missing_reader_fields(entry: Entry) -> list[str]:

@@ -136,11 +136,11 @@ class _Linter:
         seen_doi: dict[str, str] = {}
         seen_title: dict[tuple[str, str], str] = {}
         for key, entry in self.bib.entries.items():
-            block = blocks.get(key)
-            if block is None:  # pybtex and our layout reader disagree: syntax trouble, reported above.
+            found = blocks.get(key)
+            if found is None:  # pybtex and our layout reader disagree: syntax trouble, reported above.
                 continue
-            self.entry(key, entry, block)
-            self.duplicates(key, entry, block, seen_doi, seen_title)
+            self.entry(key, entry, found)
+            self.duplicates(key, entry, found, seen_doi, seen_title)
         # One finding per url: ours says more (where, and why) than the loader's warning.
         url_lines = {f.line for f in self.findings if f.code == "bib-url" and f.column > 1}
         self.findings = [f for f in self.findings if not (f.code == "bib-url" and f.column == 1 and f.line in url_lines)]

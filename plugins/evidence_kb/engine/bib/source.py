@@ -77,8 +77,10 @@ def position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-class _RecordingParser(LowLevelParser):
+class _RecordingParser(LowLevelParser):  # type: ignore[misc]  # pybtex ships no types
     """pybtex's parser, remembering where each field and value is."""
+
+    pos: int  # pybtex's scanner position (set by its __init__)
 
     def __init__(self, text: str, source: BibSource) -> None:
         macros = CaseInsensitiveDict(month_names)

@@ -19,9 +19,9 @@ is added, which alternative wins), and tests hold it to the original
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -62,7 +62,7 @@ def plain_text(latex: str) -> str:
     """
     if "{" not in latex and "}" not in latex and not NEEDS_DECODER.search(latex):
         return latex
-    return from_latex(latex).render(PLAIN)
+    return str(from_latex(latex).render(PLAIN))
 
 
 def _piece(text: str) -> Piece:

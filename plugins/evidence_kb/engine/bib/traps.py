@@ -51,7 +51,7 @@ def bad_key_message(command: str, key: str, source: str = "") -> str | None:
     return f"@{command} entry without a key (pybtex would take {quoted(key)} for one): write @{command}{{key, ...}}"
 
 
-def field_line(bib: "Bibliography", key: str, field: str) -> int:
+def field_line(bib: Bibliography, key: str, field: str) -> int:
     """Line of `field = ...` inside entry `key` (the entry's line when not found)."""
     source = bib.sources.get(key, "")
     match = re.search(rf"(?<![\w-]){re.escape(field)}\s*=", source, re.IGNORECASE)
@@ -93,7 +93,7 @@ def split_names_checked(value: str, names: list[str]) -> tuple[list[str], str | 
     return cleaned, problem
 
 
-def check_entries(bib: "Bibliography") -> list[Finding]:
+def check_entries(bib: Bibliography) -> list[Finding]:
     """Crossrefs, links and markup of every parsed entry."""
     problems: list[Finding] = []
     for key, entry in bib.entries.items():
@@ -119,7 +119,7 @@ def check_entries(bib: "Bibliography") -> list[Finding]:
     return problems
 
 
-def _check_crossref(bib: "Bibliography", key: str) -> list[Finding]:
+def _check_crossref(bib: Bibliography, key: str) -> list[Finding]:
     target = bib.entries[key].fields.get("crossref", "").strip()
     if not target:
         return []
@@ -142,10 +142,10 @@ def _check_crossref(bib: "Bibliography", key: str) -> list[Finding]:
     return []
 
 
-def _inherit_crossrefs(bib: "Bibliography") -> None:
+def _inherit_crossrefs(bib: Bibliography) -> None:
     # BibTeX's rule: an entry takes the fields it lacks from its crossref
     # (a proceedings' title becomes the paper's booktitle).
-    for key, entry in bib.entries.items():
+    for entry in bib.entries.values():
         target = entry.fields.get("crossref", "").strip()
         parent = bib.entries.get(target)
         if parent is None or parent.fields.get("crossref"):

@@ -20,8 +20,8 @@ own when every item of that list cites. A claim marked
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 from xml.etree.ElementTree import Element
 
 CITATION_CLASS = "ekb-cite"

@@ -99,7 +99,7 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
             raise _refuse(f"{node.value!r} would be read as a number: quote it: \"{node.value}\"", node)
         return super().construct_yaml_float(node)
 
-    def construct_yaml_timestamp(self, node: Any) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: Any) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as error:
@@ -129,7 +129,7 @@ for _tag, _method in (
     ("float", _StrictConstructor.construct_yaml_float),
     ("timestamp", _StrictConstructor.construct_yaml_timestamp),
 ):
-    _StrictConstructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _method)
+    _StrictConstructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _method)  # type: ignore[type-var]
 
 
 class _StrictLoader(
@@ -146,9 +146,9 @@ class _StrictLoader(
         _StrictConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 None, None, f"anchors and aliases are not allowed in front matter ('*{event.anchor}')", event.start_mark
             )
@@ -163,9 +163,11 @@ class _StrictLoader(
 _FastStrictLoader: Any = None
 if getattr(yaml, "__with_libyaml__", False):
 
-    class _FastStrictLoader(yaml.cyaml.CParser, _StrictConstructor, yaml.resolver.Resolver):  # type: ignore[no-redef]
+    class _FastStrictLoader(  # type: ignore[no-redef]
+        yaml.cyaml.CParser, _StrictConstructor, yaml.resolver.Resolver  # type: ignore[name-defined,misc]
+    ):
         def __init__(self, stream: str) -> None:
-            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
             _StrictConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
@@ -255,7 +257,7 @@ def _unmarked_metadata(text: str) -> FrontMatterError | None:
     """What MkDocs would silently take as metadata in a page without front matter.
 
     >>> _unmarked_metadata("Title: Back pain\\n\\n# Back pain\\n").message
-    "line 'Title: Back pain' would be hidden: without --- lines MkDocs reads leading `Key: value` lines as metadata; put front matter between --- lines, or start the page with a heading"
+    "line 'Title: Back pain' would be hidden: without --- lines MkDocs reads leading `Key: value` lines as metadata; ..."
     >>> _unmarked_metadata("---\\ntitle: x\\n").message
     'front matter opened with --- on line 1 is never closed: end it with a --- line'
     >>> _unmarked_metadata("# Title\\n") is None

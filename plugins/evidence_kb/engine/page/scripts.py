@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any, Iterator
+from typing import Any
 
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.page.frontmatter import split_document
@@ -260,8 +261,10 @@ def scan_value(value: Any) -> list[str]:
 def page_findings(shown: str, text: str) -> list[Finding]:
     """Unsafe markup in a page source (body and front-matter values), as findings.
 
-    >>> [f.as_text() for f in page_findings("docs/a.md", "---\\ntitle: <b>Q</b>\\n---\\n<script>x</script>\\n")]
-    ["docs/a.md:2:1: front matter 'title': markup '<b>' is not allowed in front matter: write plain text", "docs/a.md:4:1: '<script>' element is not allowed: pages may not run scripts or embed other documents"]
+    >>> for finding in page_findings("docs/a.md", "---\\ntitle: <b>Q</b>\\n---\\n<script>x</script>\\n"):
+    ...     print(finding.as_text())
+    docs/a.md:2:1: front matter 'title': markup '<b>' is not allowed in front matter: write plain text
+    docs/a.md:4:1: '<script>' element is not allowed: pages may not run scripts or embed other documents
     """
     doc = split_document(text)
     findings = [

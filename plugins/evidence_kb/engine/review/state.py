@@ -22,9 +22,10 @@ import datetime as dt
 import hashlib
 import os
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from evidence_kb.engine.bib.library import Bibliography
 from evidence_kb.engine.findings import Finding
@@ -72,7 +73,7 @@ def fingerprint(body: str, cited: Iterable[str], bibliography: Bibliography) -> 
     for key in sorted(_with_crossrefs(cited, bibliography)):
         # An entry missing from the library hashes as "missing": adding it later changes the print.
         entry = bibliography.digest(key) if key in bibliography else "missing"
-        digest.update(f"entry {key} {entry}\n".encode("utf-8"))
+        digest.update(f"entry {key} {entry}\n".encode())
     return "sha256:" + digest.hexdigest()
 
 

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ def check_source_date_epoch(environ: Any = None) -> str | None:
     >>> check_source_date_epoch({"SOURCE_DATE_EPOCH": "1700000000"}) is None
     True
     >>> check_source_date_epoch({"SOURCE_DATE_EPOCH": "2024-01-01"})
-    "SOURCE_DATE_EPOCH='2024-01-01' is not a whole number of seconds since 1970-01-01 UTC (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct))"
+    "SOURCE_DATE_EPOCH='2024-01-01' is not a whole number of seconds since 1970-01-01 UTC (e.g. SOURCE_DATE_EPOCH=...)"
     """
     value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH")
     if value is None:
@@ -49,7 +49,7 @@ def check_source_date_epoch(environ: Any = None) -> str | None:
     if not value.strip().isdigit() or not value.strip().isascii():
         return f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds since 1970-01-01 UTC {hint}"
     try:
-        datetime.fromtimestamp(int(value), timezone.utc)
+        datetime.fromtimestamp(int(value), UTC)
     except (OverflowError, OSError, ValueError):
         return f"SOURCE_DATE_EPOCH={value!r} is out of range {hint}"
     return None
@@ -75,7 +75,7 @@ class StagedOutput:
     cleaner: subprocess.Popen | None = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, config: Any) -> "StagedOutput":
+    def start(cls, config: Any) -> StagedOutput:
         final = Path(config.site_dir)
         final.parent.mkdir(parents=True, exist_ok=True)
         # Beside site_dir, so the final rename stays on one file system.

@@ -32,6 +32,7 @@ from evidence_kb.engine.bib.library import BibliographyCache
 from evidence_kb.engine.check import Checker
 from evidence_kb.engine.extension import EvidenceExtension
 from evidence_kb.engine.findings import Finding
+from evidence_kb.engine.options import Options, OptionsError
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html, plain_meta
 from evidence_kb.engine.page.scripts import page_findings
