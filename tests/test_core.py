@@ -174,7 +174,7 @@ def test_search_view_hides_and_restores_exactly() -> None:
     page = (
         '<p>Claim <sup class="ekb-cite" id="cite-1"><a href="#ref-1">1</a>, <a href="#ref-2">2</a></sup> and'
         ' more <sup class="ekb-cite" id="cite-2"><a href="#ref-1">1</a></sup></p>\n'
-        '<h2 data-search-exclude="" id="references">References<a class="headerlink" href="#references">¶</a></h2>\n'
+        '<h2 id="references">References<a class="headerlink" href="#references">¶</a></h2>\n'
         '<ol class="ekb-references" data-search-exclude="">\n<li id="ref-1"><a href="#cite-1">↩</a></li>\n</ol>'
         "\n<p>After.</p>"
     )

@@ -154,7 +154,7 @@ class CitationTreeprocessor(Treeprocessor):
         result.backlinks = backlinks
         if result.numbering.order and bib is not None and self.ext.reference_list:
             writer = self.ext.writer(bib)
-            heading = etree.SubElement(root, "h2", {"id": "references", SEARCH_EXCLUDE: ""})
+            heading = etree.SubElement(root, "h2", {"id": "references"})
             heading.text = "References"
             # The list and each item are elements, so every `#ref-N` is an
             # anchor of the page for whoever walks its tree (MkDocs checks

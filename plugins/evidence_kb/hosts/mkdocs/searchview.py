@@ -23,7 +23,7 @@ CITATION = re.compile(rf'<sup class="{CITATION_CLASS}"[^>]*>.*?</sup>', re.S)
 PLACEHOLDER = re.compile(r"<!--ekb-hidden:(\d+)-->")
 PLACEHOLDER_PREFIX = "<!--ekb-hidden:"
 # As Python-Markdown writes them (attributes sorted), from extension.py.
-LIST_START = f'<h2 {SEARCH_EXCLUDE}="" id="references">'
+LIST_START = '<h2 id="references">'
 LIST_BODY = f'<ol class="{REFERENCES_CLASS}" {SEARCH_EXCLUDE}="">'
 LIST_END = "</ol>"
 
