@@ -15,7 +15,10 @@
    - `plain`: the same pages and theme configuration with our plugin
      disabled (citations left as text): the baseline;
    - `cold`: our build without any cache; `warm`: our build again with the
-     persistent reference cache that `cold` wrote;
+     caches (`.cache/evidence-kb/`) that `cold` wrote;
+   - `clone`: our build in a fresh copy of the corpus (another folder, every
+     file with a new time, as a checkout gives) with `.cache/` restored: the
+     CI case;
    - `material`: a default Material build of the same pages (no theme
      features, full navigation, no plugin of ours), to compare with `warm`
      (our default configuration);
@@ -425,6 +428,23 @@ def clear_check_cache(corpus: Path) -> None:
         path.unlink()
 
 
+def fresh_clone(corpus: Path) -> Path:
+    """A copy of the corpus' sources and `.cache/` with new file times (untimed)."""
+    clone = corpus.parent / (corpus.name + "-clone")
+    shutil.rmtree(clone, ignore_errors=True)
+    shutil.copytree(corpus, clone, copy_function=shutil.copy,
+                    ignore=lambda folder, names: [n for n in names if folder == str(corpus) and n.startswith("site")])
+    return clone
+
+
+def clone_build(corpus: Path) -> dict[str, Any]:
+    clone = fresh_clone(corpus)
+    try:
+        return run_child(mkdocs_build(clone, "mkdocs.yml", "site"), clone)
+    finally:
+        shutil.rmtree(clone, ignore_errors=True)
+
+
 def one_round(corpus: Path, only: set[str]) -> dict[str, dict[str, Any]]:
     """One alternating round of every measurement."""
     evidencekb = [sys.executable, "-m", "evidence_kb.cli.main", "check", "-f", str(corpus / "mkdocs.yml")]
@@ -432,6 +452,7 @@ def one_round(corpus: Path, only: set[str]) -> dict[str, dict[str, Any]]:
         ("plain", lambda: run_child(mkdocs_build(corpus, "mkdocs-plain.yml", "site-plain"), corpus)),
         ("cold", lambda: (clear_cache(corpus), run_child(mkdocs_build(corpus, "mkdocs.yml", "site"), corpus))[1]),
         ("warm", lambda: run_child(mkdocs_build(corpus, "mkdocs.yml", "site"), corpus)),
+        ("clone", lambda: clone_build(corpus)),
         ("material", lambda: run_child(mkdocs_build(corpus, "mkdocs-material.yml", "site-material"), corpus)),
         ("check_cold", lambda: (clear_check_cache(corpus), run_child(evidencekb, corpus))[1]),
         ("check_warm", lambda: run_child(evidencekb, corpus)),
@@ -468,7 +489,7 @@ def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     ratios = {}
     if "plain" in medians:
         base = medians["plain"]
-        for name in ("cold", "warm"):
+        for name in ("cold", "warm", "clone"):
             if name in medians:
                 ratios[f"{name}_time_vs_plain"] = medians[name]["seconds"] / base["seconds"]
                 ratios[f"{name}_memory_vs_plain"] = medians[name]["max_rss_mb"] / base["max_rss_mb"]
@@ -496,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=REPO / ".cache" / "benchmark" / "results.json")
     parser.add_argument("--corpus", type=Path, help="where to generate the corpus (default: a temporary folder)")
-    parser.add_argument("--only", default="", help="comma-separated subset: plain,cold,warm,material,check_cold,check_warm,serve")
+    parser.add_argument("--only", default="",
+                        help="comma-separated subset: plain,cold,warm,clone,material,check_cold,check_warm,serve")
     parser.add_argument("--generate-only", type=Path, metavar="DIR", help="only write the corpus into DIR")
     args = parser.parse_args(argv)
 

@@ -26,8 +26,6 @@ from xml.etree.ElementTree import Element
 
 CITATION_CLASS = "ekb-cite"
 REFERENCES_CLASS = "ekb-references"
-# Where a built page's reference list goes until the plugin writes it in.
-REFERENCE_LIST_MARKER = "<!--ekb-reference-list-->"
 LISTS = ("ul", "ol")
 BLOCKS = frozenset(
     ("ul", "ol", "p", "table", "div", "blockquote", "pre", "dl", "details", "h1", "h2", "h3", "h4", "h5", "h6", "hr")
