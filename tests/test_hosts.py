@@ -14,6 +14,7 @@ from pathlib import Path
 
 import markdown
 import pytest
+
 from conftest import REPO, ROOTS, evidencekb, run
 from evidence_kb.engine.findings import CheckError
 from evidence_kb.engine.options import OptionsError
@@ -94,7 +95,7 @@ def test_unknown_option_names_every_option() -> None:
         markdown.markdown("x", extensions=["evidence_kb"], extension_configs={"evidence_kb": {"bibliograpy": "x"}})
     assert str(error.value) == (
         "markdown_extensions: evidence_kb: unknown option 'bibliograpy'; the options are: articles_dir, "
-        "bibliography, editorial_policy, page_context, parallel, review_dashboard, review_period_months, "
+        "bibliography, editorial_policy, page_context, review_dashboard, review_period_months, "
         "root, stale_approvals, standalone, uncited_claims"
     )
 
@@ -227,7 +228,7 @@ def test_verify_refuses_a_page_whose_status_or_list_differs(tmp_path: Path) -> N
     page.write_text(page.read_text().replace('data-ekb-review="under-review"', 'data-ekb-review="approved"'))
     first = root / "site" / "articles" / "first" / "index.html"
     html = first.read_text()
-    start = html.index('<ol class="ekb-references">')
+    start = html.index('<ol class="ekb-references"')
     first.write_text(html[:start] + html[html.index("</ol>", start) + 5:])
     result = evidencekb(root, "verify", "site")
     assert result.returncode == 1

@@ -128,7 +128,7 @@ def build_today() -> dt.date:
     """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 
 

@@ -32,11 +32,10 @@ from evidence_kb.engine.bib.library import BibliographyCache
 from evidence_kb.engine.check import Checker
 from evidence_kb.engine.extension import EvidenceExtension
 from evidence_kb.engine.findings import Finding
-from evidence_kb.engine.options import Options, OptionsError
+from evidence_kb.engine.options import Options, OptionsError, combine
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html, plain_meta
 from evidence_kb.engine.page.scripts import page_findings
-from evidence_kb.engine.options import Options, OptionsError, combine
 from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
 from evidence_kb.hosts.mkdocs.output import StagedOutput, check_source_date_epoch
