@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the real-browser tests (tests/browser/) need besides .venv:
 # Debian's chromium (Playwright drives it; no browser is ever downloaded)
-# and axe-core from the npm registry, in .cache/node. Safe to run again:
+# and axe-core from the npm registry, in .venv/node (not .cache/, which
+# `zensical build --clean` empties). Safe to run again:
 # installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "browser-deps: installing npm"
   apt_install npm
 fi
-if [ ! -f .cache/node/node_modules/axe-core/axe.min.js ]; then
-  echo "browser-deps: installing axe-core into .cache/node"
-  npm install --no-audit --no-fund --silent --prefix .cache/node "axe-core@4" >/dev/null
+if [ ! -f .venv/node/node_modules/axe-core/axe.min.js ]; then
+  echo "browser-deps: installing axe-core into .venv/node"
+  npm install --no-audit --no-fund --silent --prefix .venv/node "axe-core@4" >/dev/null
 fi

@@ -2,7 +2,7 @@
 driven by Playwright with Debian's Chromium (never a downloaded browser).
 
 `./scripts/test.sh` installs Chromium (apt) and axe-core (npm, into
-.cache/node) when they are missing (scripts/browser-deps.sh); these fixtures
+.venv/node) when they are missing (scripts/browser-deps.sh); these fixtures
 find them there. Without them the browser tests are skipped, saying why,
 except under `./scripts/test.sh` (EKB_REQUIRE_BROWSER=1), where they must run.
 """
@@ -116,7 +116,7 @@ def page(browser):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
-    """axe-core, installed into .cache/node by scripts/browser-deps.sh (never during a test)."""
+    """axe-core, installed into .venv/node by scripts/browser-deps.sh (never during a test)."""
     if not AXE.exists():
         _missing(str(AXE.relative_to(REPO)))
     return AXE
