@@ -34,6 +34,14 @@ from evidence_kb.engine.bib.style import MAX_AUTHORS, SHOWN_WHEN_TRUNCATED
 # pybtex's own conversion, not core/latex.py's shortcut: the oracle is all pybtex.
 from_latex = Text.from_latex
 
+def _place_and_publisher() -> Any:
+    # `location` is BibLaTeX's name for BibTeX's `address`.
+    return join(sep=": ")[
+        first_of[optional[field("address")], optional[field("location")]],
+        optional[field("publisher")],
+    ]
+
+
 class _HtmlBackend(HtmlBackend):
     # Blocks of a reference run on in one line, as medical styles print them.
     symbols = MappingProxyType({**HtmlBackend.symbols, "newblock": " "})
@@ -170,19 +178,17 @@ class EvidenceStyle(BaseStyle):
             self.authors(),
             sentence[tag("em")[field("title")]],
             optional[sentence[field("edition"), "ed"]],
-            sentence(sep="; ")[
-                join(sep=": ")[optional[field("address")], optional[field("publisher")]],
-                field("year"),
-            ],
+            sentence(sep="; ")[_place_and_publisher(), field("year")],
         ]
 
     def get_incollection_template(self, e: Entry) -> Any:
+        # Vancouver: In: Book. Place: Publisher; Year. p. 73–123.
         return toplevel[
             self.authors(),
             sentence[field("title")],
             sentence(sep=" ")["In:", tag("em")[field("booktitle")]],
-            sentence(sep="; ")[optional[field("publisher")], field("year")],
-            optional[sentence["p", field("pages")]],
+            sentence(sep="; ")[_place_and_publisher(), field("year")],
+            optional[sentence(sep=" ")["p.", field("pages")]],
         ]
 
     get_inbook_template = get_incollection_template

@@ -123,8 +123,8 @@ def test_bibliography_problems_in_the_same_pass(site_copy) -> None:
 AGREEMENT = """\
 ---
 title: Agreement
+status: submitted
 ---
-
 # Agreement
 
 - Parent cites [@alpha2020]

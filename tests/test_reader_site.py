@@ -18,11 +18,11 @@ def test_uncited_claim_in_audience_passages_is_reported(site_copy) -> None:
     root = site_copy("audience-uncited")
     result = evidencekb(root, "check")
     assert result.returncode == 1, result.output
-    assert 'docs/articles/a.md:7:1: claim without citation: "Baclofen is safe for everyone with back pain."' in result.stdout
-    assert 'docs/articles/a.md:13:3: claim without citation: "An uncited clinician item"' in result.stdout
+    assert 'docs/articles/a.md:11:1: claim without citation: "Baclofen is safe for everyone with back pain."' in result.stdout
+    assert 'docs/articles/a.md:17:3: claim without citation: "An uncited clinician item"' in result.stdout
     build = mkdocs_build(root)
     assert build.returncode != 0
-    assert "docs/articles/a.md:7:1: claim without citation" in build.output
+    assert "docs/articles/a.md:11:1: claim without citation" in build.output
     assert not (root / "site" / "articles").exists()
 
 

@@ -45,8 +45,8 @@ def test_model_fields_are_valid() -> None:
          "(for example 2025-10-20), got 20251020"),
         ("reviewers:\n  - name: R\n    date: soon", "a.md:4:1: front matter field 'reviewers[0].date': expected a "
          "date written YYYY-MM-DD (for example 2025-10-20), got 'soon'"),
-        ("reviewers:\n  - R", "a.md:3:1: front matter field 'reviewers[0]': expected a mapping (name:, role:, "
-         "date:), got 'R'"),
+        ("reviewers:\n  - [R]", "a.md:3:1: front matter field 'reviewers[0]': expected a name or a mapping (name:, "
+         "role:, date:), got ['R']"),
         ("reviewers:\n  - name: R\n    credentials: MD", "a.md:4:1: front matter field 'reviewers[0].credentials': "
          "unknown field; a reviewer has only name, role and date"),
         ("fingerprint: abc", "a.md:2:1: front matter field 'fingerprint': expected `sha256:` and 64 hex digits, "
@@ -63,11 +63,11 @@ def test_schema_errors_name_line_field_and_what_is_allowed(front: str, expected:
 
 def test_under_review_may_keep_an_older_review() -> None:
     # Reviewed, then changed, now waiting for review again: not an error.
-    assert messages("---\nstatus: under-review\nupdated: 2025-03-01\nreviewed: 2025-01-01\n---\n# Q\n") == []
+    assert messages("---\ntitle: Q\nstatus: under-review\nupdated: 2025-03-01\nreviewed: 2025-01-01\n---\n# Q\n") == []
 
 
 def test_other_themes_fields_are_left_alone() -> None:
-    assert messages("---\ntemplate: x.html\nhide: [toc]\nsearch: {exclude: true}\n---\n# Q\n") == []
+    assert messages("---\ntitle: Q\nstatus: submitted\ntemplate: x.html\nhide: [toc]\nsearch: {exclude: true}\n---\n# Q\n") == []
 
 
 def test_fingerprint_covers_body_and_cited_entries_only() -> None:
@@ -82,11 +82,11 @@ def test_fingerprint_covers_body_and_cited_entries_only() -> None:
 def test_assess_article_reports_stale_at_the_fingerprint_line() -> None:
     body = "# Q\n\nClaim [@a]\n"
     stamp = fingerprint(body, ["a"], BIB)
-    text = f"---\nstatus: approved\nreviewers: [{{name: R}}]\nreviewed: 2025-01-02\nfingerprint: {stamp}\n---\n{body}"
+    text = f"---\ntitle: Q\nstatus: approved\nreviewers: [{{name: R}}]\nreviewed: 2025-01-02\nfingerprint: {stamp}\n---\n{body}"
     assert assess_article("a.md", text, ["a"], BIB).findings == []
     edited = assess_article("a.md", text.replace("Claim", "Changed claim"), ["a"], BIB, today=dt.date(2025, 2, 1))
     assert [f.as_text() for f in edited.findings] == [
-        "a.md:5:1: warning: stale approval: the text or a cited reference changed after the approval; the site "
+        "a.md:6:1: warning: stale approval: the text or a cited reference changed after the approval; the site "
         "shows the article as under review until `evidencekb review approve` records a new approval"
     ]
     assert edited.state is not None and edited.state.shown_status == "under-review" and edited.state.banner

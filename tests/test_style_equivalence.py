@@ -21,6 +21,7 @@ from pybtex.database import Entry, Person
 
 from conftest import REPO
 from evidence_kb.engine.bib import style
+from evidence_kb.engine.bib.latex import MARKUP
 from evidence_kb.engine.bib.library import parse_bibliography
 from pybtex_style import format_html_and_text
 
@@ -62,15 +63,42 @@ def libraries(tmp_path: Path) -> list[Path]:
     return [REPO / "references.bib", *sorted((REPO / "tests").rglob("*.bib")), *generated]
 
 
+def has_markup(entry: Entry) -> bool:
+    """Text markup (`\\emph`, `\\textit`, `$...$`) in a field the style shows.
+
+    Here the two must differ: pybtex leaves such markup as text
+    ("\\textit in vitro"), which readers must never see; the fast style
+    resolves it (engine/bib/latex.py `markup`, tested in tests/adversarial/
+    test_adversarial_bib_rendering.py). Everything else of the entry is the
+    same code path, compared on every other entry.
+    """
+    return any(MARKUP.search(value) for value in entry.fields.values())
+
+
 def test_every_library_formats_as_the_pybtex_style_did(tmp_path: Path) -> None:
     compared: dict[str, int] = {}
     for path in libraries(tmp_path):
         bib = parse_bibliography(path.read_text(encoding="utf-8", errors="replace"), path.name)
+        compared.setdefault(path.name, 0)
         for key, entry in bib.entries.items():
+            if has_markup(entry):
+                continue
             assert outcome(fast, entry) == outcome(original, entry), (path.name, key)
-        compared[path.name] = compared.get(path.name, 0) + len(bib.entries)
+            compared[path.name] += 1
     assert all(compared[name] > 0 for name in REAL_LIBRARIES), compared
     assert sum(compared.values()) > 1000
+
+
+def test_markup_is_the_only_difference_from_the_pybtex_style() -> None:
+    """With its markup replaced by what it means in plain text, an entry formats as pybtex's style does."""
+    entry = Entry("article", fields={"title": r"Culture \textit{in vitro} of $\alpha$-cells", "journal": "J",
+                                     "year": "2020"}, persons={"author": [Person("Penn, R. D.")]})
+    entry.key = "k"
+    plain = Entry("article", fields={**entry.fields, "title": "Culture in vitro of α-cells"}, persons=entry.persons)
+    plain.key = "k"
+    html, text = fast(entry)
+    assert text == original(plain)[1]
+    assert html == original(plain)[0].replace("in vitro", "<em>in vitro</em>")
 
 
 VALUE = st.one_of(

@@ -7,7 +7,7 @@ from adversarial_helpers import build, check, finding_lines, make_site
 
 C_LOCALE = {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""}
 ARTICLE = (
-    "---\ntitle: Café question\n---\n\n# Café question\n\n"
+    "---\ntitle: Café question\nstatus: submitted\n---\n# Café question\n\n"
     "A cited claim about naïve patients [@alpha2020].\n\n"
     "An uncited claim about crème.\n\n"
     "- a list item [@alpha2020]\n- an uncited item\n"

@@ -18,9 +18,12 @@ PAGES = {
     "articles/b.md": "# B\n\nUncited claim two.\n\n- item [@beta]\n- uncited item\n",
 }
 EXPECTED = [
+    "docs/articles/a.md:1:1: an article needs 'status' in its front matter (status: submitted)",
     "docs/articles/a.md:3:1: invalid YAML in front matter: duplicate key 'title' (first at line 2)",
     'docs/articles/a.md:8:1: claim without citation: "Uncited claim one."',
     "docs/articles/a.md:10:33: unknown citation key '@nosuch' (not in references.bib)",
+    "docs/articles/b.md:1:1: an article needs 'title' and 'status' in front matter between --- lines at the top "
+    "of the file (title: the question the article answers; status: submitted)",
     'docs/articles/b.md:3:1: claim without citation: "Uncited claim two."',
     'docs/articles/b.md:6:3: claim without citation: "uncited item"',
     "docs/index.md:3:1: '<script>' element is not allowed: pages may not run scripts or embed other documents",

@@ -11,7 +11,7 @@ BODY = "\n# T\n\nA claim [@alpha2020].\n"
 TRAPS = [
     ("invalid YAML (MkDocs would show it as text)",
      "---\ntitle: [unclosed\nstatus: draft\n---\n" + BODY,
-     "docs/articles/t.md:3:1: invalid YAML in front matter: expected ',' or ']', but got ':'"),
+     "docs/articles/t.md:3:7: invalid YAML in front matter: expected ',' or ']', but got ':'"),
     ("MultiMarkdown-style metadata without ---",
      "Title: Back pain\nAuthor: me\n\n# T\n\nA claim [@alpha2020].\n",
      "docs/articles/t.md:1:1: line 'Title: Back pain' would be hidden: without --- lines MkDocs reads "
@@ -20,26 +20,26 @@ TRAPS = [
      "---\ntitle: T\n\n# T\n\nA claim [@alpha2020].\n",
      "docs/articles/t.md:1:1: front matter opened with --- on line 1 is never closed: end it with a --- line"),
     ("duplicate key (the last would silently win)",
-     "---\ntitle: A\nstatus: draft\ntitle: B\n---\n" + BODY,
+     "---\ntitle: A\nstatus: submitted\ntitle: B\n---\n" + BODY,
      "docs/articles/t.md:4:1: invalid YAML in front matter: duplicate key 'title' (first at line 2)"),
     ("`yes` coerced to a boolean",
-     "---\ntitle: T\nreviewed: yes\n---\n" + BODY,
-     "docs/articles/t.md:3:1: invalid YAML in front matter: 'yes' would be read as true: "
-     'write true or false, or quote the text: "yes"'),
+     "---\ntitle: T\nreviewed: yes\nstatus: submitted\n---\n" + BODY,
+     "docs/articles/t.md:3:11: front matter field 'reviewed': 'yes' would be read as true, not as text: "
+     'quote it if it is text: "yes", or write true'),
     ("octal-looking number coerced",
-     "---\ntitle: T\ncode: 0755\n---\n" + BODY,
-     "docs/articles/t.md:3:1: invalid YAML in front matter: '0755' would be read as the number 493: "
+     "---\ntitle: T\ncode: 0755\nstatus: submitted\n---\n" + BODY,
+     "docs/articles/t.md:3:7: front matter field 'code': '0755' would be read as the number 493: "
      'quote it if it is text: "0755"'),
     ("impossible date (a non-YAML error in PyYAML)",
-     "---\ntitle: T\nupdated: 2024-02-30\n---\n" + BODY,
-     "docs/articles/t.md:3:1: invalid YAML in front matter: invalid date '2024-02-30': day is out of range for month"),
+     "---\ntitle: T\nupdated: 2024-02-30\nstatus: submitted\n---\n" + BODY,
+     "docs/articles/t.md:3:10: front matter field 'updated': invalid date '2024-02-30': day is out of range for month"),
     ("tag that constructs an object",
-     "---\ntitle: !!python/object/apply:os.system [echo hi]\n---\n" + BODY,
-     "docs/articles/t.md:2:1: invalid YAML in front matter: tag '!!python/object/apply:os.system' is not allowed "
+     "---\ntitle: !!python/object/apply:os.system [echo hi]\nstatus: submitted\n---\n" + BODY,
+     "docs/articles/t.md:2:8: front matter field 'title': tag '!!python/object/apply:os.system' is not allowed "
      "in front matter (tags that construct objects are refused): write plain text, numbers, lists or mappings"),
     ("alias expansion (billion laughs)",
      "---\nx: &a [lol, lol]\ny: [*a, *a, *a]\n---\n" + BODY,
-     "docs/articles/t.md:3:1: invalid YAML in front matter: anchors and aliases are not allowed in front matter ('*a')"),
+     "docs/articles/t.md:3:5: invalid YAML in front matter: anchors and aliases are not allowed in front matter ('*a')"),
     ("front matter that is not a mapping",
      "---\n- a\n- b\n---\n" + BODY,
      "docs/articles/t.md:2:1: front matter must be a mapping of `key: value` lines"),
@@ -52,8 +52,8 @@ def test_check_reports_trap_once(tmp_path, trap, source, expected):
     result = check(root)
     assert result.returncode == 1, result.output
     assert "Traceback" not in result.output
-    findings = finding_lines(result.stdout)
-    assert findings.count(expected) == 1, findings
+    # Exactly one finding: one problem, one message.
+    assert finding_lines(result.stdout) == [expected]
 
 
 def test_billion_laughs_is_refused_at_the_first_alias(tmp_path):

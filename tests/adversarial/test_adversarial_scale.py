@@ -24,7 +24,7 @@ MEMORY_LIMIT_KB = 2_000_000
 def _big_article(size: int) -> tuple[str, int]:
     """An article of about `size` bytes with one uncited claim three quarters in; returns its line."""
     sentence = "Most patients with acute low back pain improve within weeks with reassurance and activity."
-    lines = ["---", "title: Big", "---", "", "# Big", ""]
+    lines = ["---", "title: Big", "status: submitted", "---", "# Big", ""]
     total, n = 0, 0
     while total < size:
         n += 1
@@ -56,7 +56,7 @@ def test_two_megabyte_article(tmp_path):
 def test_ten_thousand_citations(tmp_path):
     items = [f"- Claim {i} [@{KEYS[i % 3]}; @{KEYS[(i + 1) % 3]}]" for i in range(10_000)]
     paragraph = "One paragraph citing again and again " + " ".join(f"[@{KEYS[i % 3]}]" for i in range(2_000)) + "."
-    text = "---\ntitle: Many\n---\n\n# Many\n\n" + "\n".join(items) + "\n\n" + paragraph + "\n\n- The last item cites nothing\n"
+    text = "---\ntitle: Many\nstatus: submitted\n---\n# Many\n\n" + "\n".join(items) + "\n\n" + paragraph + "\n\n- The last item cites nothing\n"
     root = make_site(tmp_path / "site", {"articles/many.md": text, "index.md": "# Home\n"}, bib=LIBRARY)
     last = text.count("\n")
     result = check(root)

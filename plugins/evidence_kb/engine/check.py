@@ -17,9 +17,12 @@ from typing import Any
 from markdown import Markdown
 
 from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.collisions import ArticlePage, collisions, page_url
 from evidence_kb.engine.extension import EvidenceExtension, PageResult
 from evidence_kb.engine.findings import Finding, Severity
 from evidence_kb.engine.page.frontmatter import split_document
+from evidence_kb.engine.page.keychars import describe, odd_characters, skeleton
+from evidence_kb.engine.page.keychars import shown as shown_key
 from evidence_kb.engine.page.lines import add_markers
 from evidence_kb.engine.page.scripts import page_findings
 from evidence_kb.engine.review.state import assess_article
@@ -67,6 +70,9 @@ class PageReport:
     cited: list[str] = field(default_factory=list)
     exemptions: list[Exemption] = field(default_factory=list)
     claims: int = 0
+    # An article's front matter title and its line (collisions.py).
+    title: str = ""
+    title_line: int = 1
 
 
 @dataclass
@@ -116,15 +122,21 @@ class Checker:
     def check_text(self, shown: str, text: str, is_article: bool) -> PageReport:
         report = PageReport(shown)
         doc = split_document(text)
-        if doc.error is not None:
-            report.findings.append(Finding(shown, doc.error.line, 1, "front-matter", doc.error.message))
+        for error in doc.errors:
+            report.findings.append(Finding(shown, error.line, error.column, "front-matter", error.message))
         # Script in the page (core/unsafe.py): rejected with its line.
         report.findings.extend(page_findings(shown, text))
         lines = text.split("\n")
+        # Lines meant as front matter but not marked (or closed) as such are
+        # reported once, above; they are no claims of their own.
+        meta_end = lines.index("") + 1 if doc.errors and not doc.has_front_matter and "" in lines else 0
         _, result = self.render(doc.body, is_article, doc.body_line)
         report.cited = result.cited_keys
         report.claims = len(result.claims)
         if is_article:
+            title = doc.meta.get("title")
+            report.title = title if isinstance(title, str) else ""
+            report.title_line = doc.key_lines.get("title", 1)
             # Front matter schema and stale approvals (core/review.py).
             report.findings.extend(
                 assess_article(
@@ -146,7 +158,7 @@ class Checker:
                                 'exemption without a reason: write <!-- uncited: why this states no fact -->')
                     )
                 report.exemptions.append(Exemption(shown, line, claim.exempt, claim.snippet()))
-            elif claim.needs_citation and self.site.options.uncited_claims != "ignore":
+            elif claim.needs_citation and self.site.options.uncited_claims != "ignore" and line > meta_end:
                 severity: Severity = "error" if self.site.options.uncited_claims == "error" else "warning"
                 report.findings.append(
                     Finding(shown, line, column, "uncited-claim",
@@ -158,7 +170,15 @@ class Checker:
     def _unknown_key(self, shown: str, key: str, line: int, lines: list[str]) -> Finding:
         source_line = lines[line - 1] if 0 < line <= len(lines) else ""
         column = source_line.find("@" + key) + 1 or 1
-        message = f"unknown citation key '@{key}' (not in {self.site.options.bibliography})"
+        where = f"(not in {self.site.options.bibliography})"
+        if odd_characters(key):
+            # Never print an invisible or look-alike character as it is.
+            meant = skeleton(key)
+            message = f"unknown citation key '@{shown_key(key)}' {where}: it holds {describe(key)}; looks like '{meant}'"
+            if meant in self.bibliography:
+                message += f": retype it as '@{meant}'"
+            return Finding(shown, line, column, "unknown-key", message)
+        message = f"unknown citation key '@{key}' {where}"
         suggestions = self.bibliography.suggest(key)
         if suggestions:
             message += "; did you mean " + " or ".join(f"'@{s}'" for s in suggestions) + "?"
@@ -176,7 +196,13 @@ class Checker:
                             f"entry '{key}' lacks what a reader needs: {', '.join(missing)}")
                 )
         if cited is not None:
-            used = set(cited)
+            # A book cited only through its chapters (`crossref`) is used too.
+            used, todo = set(), list(cited)
+            while todo:
+                key = todo.pop()
+                if key not in used and key in bib:
+                    used.add(key)
+                    todo.append(bib.crossref(key))
             for key in bib.entries:
                 if key not in used:
                     findings.append(
@@ -195,13 +221,20 @@ class Checker:
         files = sorted(self.site.docs_dir.rglob("*.md")) if whole_site else _expand(paths or [])
         report = Report()
         cited: set[str] = set()
+        articles: list[ArticlePage] = []
         for path in files:
             page = cache.check_file(self, path) if cache is not None else self.check_file(path)
+            if self.site.is_article(path) and path.name != "README.md":
+                rel = self.site.resolve(path).relative_to(self.site.resolve(self.site.docs_dir)).as_posix()
+                url = page_url(rel, self.site.use_directory_urls)
+                articles.append(ArticlePage(page.path, url, page.title, page.title_line))
             report.findings.extend(page.findings)
             report.exemptions.extend(page.exemptions)
             report.claims += page.claims
             report.pages += 1
             cited.update(page.cited)
+        if whole_site:
+            report.findings.extend(collisions(articles))
         if cache is not None and whole_site:
             report.findings.extend(cache.check_bibliography(self, cited))
         else:

@@ -31,6 +31,8 @@ class SiteConfig:
     options: Options
     extensions: list[Any] = field(default_factory=list)
     extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # MkDocs' `use_directory_urls`: whether `a.md` is published as `a/`.
+    use_directory_urls: bool = True
     # Resolved paths: a build asks about each page several times, and
     # resolving is a system call per path component.
     _resolved: dict[Path, Path] = field(default_factory=dict, repr=False, compare=False)
@@ -116,6 +118,7 @@ def load_site_config(config_file: Path) -> SiteConfig:
         options=_options(raw.get("plugins") or [], ours, config_file),
         extensions=extensions,
         extension_configs=configs,
+        use_directory_urls=raw.get("use_directory_urls", True) is not False,
     )
 
 

@@ -29,7 +29,7 @@ from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import Entry, Person
 
 from evidence_kb.engine.bib.kinds import entry_kind
-from evidence_kb.engine.bib.latex import NEEDS_DECODER, from_latex
+from evidence_kb.engine.bib.latex import NEEDS_DECODER, from_latex, markup
 
 # Vancouver lists up to six authors; beyond that, the first three and "et al."
 MAX_AUTHORS = 6
@@ -49,7 +49,29 @@ class _Missing(Exception):
     """A field the template needs is absent: the entry is formatted with what it has."""
 
 
+def _convert(latex: str) -> str:
+    if "{" not in latex and "}" not in latex and not NEEDS_DECODER.search(latex):
+        return latex
+    return str(from_latex(latex).render(PLAIN))
+
+
 @lru_cache(maxsize=65536)
+def rich_text(latex: str) -> Piece:
+    r"""A field's LaTeX as readers see it, as text and as HTML.
+
+    Accents, dashes and protective braces are resolved by pybtex; text
+    markup pybtex leaves alone (`\textit`, `\emph`, `{\it ...}`, `$...$`) by
+    latex.markup: emphasis is `<em>` in the HTML and plain in the text.
+
+    >>> rich_text(r"Effect of \textit{in vitro} culture on $\alpha$-cells")
+    ('Effect of in vitro culture on α-cells', 'Effect of <em>in vitro</em> culture on α-cells')
+
+    Journals, years, publishers and names repeat across a library: each value
+    is converted once.
+    """
+    return markup(latex, _convert)
+
+
 def plain_text(latex: str) -> str:
     r"""A field's LaTeX as readers see it: accents, dashes and protective braces resolved.
 
@@ -57,12 +79,8 @@ def plain_text(latex: str) -> str:
     "Müller's AIDS study, 125–127"
 
     Protective braces only guard case in LaTeX; readers need no trace of them.
-    Journals, years, publishers and names repeat across a library: each value
-    is converted once.
     """
-    if "{" not in latex and "}" not in latex and not NEEDS_DECODER.search(latex):
-        return latex
-    return str(from_latex(latex).render(PLAIN))
+    return rich_text(latex)[0]
 
 
 def _piece(text: str) -> Piece:
@@ -79,7 +97,7 @@ def _field(entry: Entry, name: str) -> Piece:
         value = " and ".join(str(person) for person in entry.persons[name])
     else:
         raise _Missing(name)
-    return _piece(plain_text(value))
+    return rich_text(value)
 
 
 def _em(piece: Piece) -> Piece:
@@ -219,25 +237,29 @@ def _report(e: Entry) -> Piece:
     ])
 
 
+def _place_and_publisher(e: Entry) -> Piece:
+    # London: Publisher. `location` is BibLaTeX's name for BibTeX's `address`.
+    place = _first_of(lambda: _optional(lambda: _field(e, "address")), lambda: _optional(lambda: _field(e, "location")))
+    return _join(": ", [place, _optional(lambda: _field(e, "publisher"))])
+
+
 def _book(e: Entry) -> Piece:
     return _toplevel([
         _authors(e),
         _sentence([_em(_field(e, "title"))]),
         _optional(lambda: _sentence([_field(e, "edition"), _piece("ed")])),
-        _sentence([
-            _join(": ", [_optional(lambda: _field(e, "address")), _optional(lambda: _field(e, "publisher"))]),
-            _field(e, "year"),
-        ], sep="; "),
+        _sentence([_place_and_publisher(e), _field(e, "year")], sep="; "),
     ])
 
 
 def _in_collection(e: Entry) -> Piece:
+    # Vancouver: In: Book. Place: Publisher; Year. p. 73–123.
     return _toplevel([
         _authors(e),
         _sentence([_field(e, "title")]),
         _sentence([_piece("In:"), _em(_field(e, "booktitle"))], sep=" "),
-        _sentence([_optional(lambda: _field(e, "publisher")), _field(e, "year")], sep="; "),
-        _optional(lambda: _sentence([_piece("p"), _field(e, "pages")])),
+        _sentence([_place_and_publisher(e), _field(e, "year")], sep="; "),
+        _optional(lambda: _sentence([_piece("p."), _field(e, "pages")], sep=" ")),
     ])
 
 
@@ -325,7 +347,9 @@ def entry_links(entry: Entry) -> tuple[tuple[str, str], ...]:
     links = []
     doi = normalise_doi(entry.fields.get("doi", ""))
     if doi.startswith("10."):
-        links.append(("DOI", "https://doi.org/" + quote(doi, safe="/:;()._-<>")))
+        # Old SICI DOIs hold `<>;()`: percent-encoded in the address (the DOI
+        # Handbook's rule), resolved by doi.org to the same DOI.
+        links.append(("DOI", "https://doi.org/" + quote(doi, safe="/:")))
     pmid = entry.fields.get("pmid", "").strip()
     if pmid.isdigit():
         links.append(("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))

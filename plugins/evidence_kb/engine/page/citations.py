@@ -11,10 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from evidence_kb.engine.page.keychars import KEY_INVISIBLES
+
 # A group: `[` then one or more `@key` separated by `;`, then `]`. A key
 # starts with a letter, digit or `_` and may contain the punctuation Pandoc
-# allows inside keys (`:.#$%&-+?<>~/`), but not end with it.
-KEY = r"[\w](?:[\w:.#$%&\-+?<>~/]*[\w])?"
+# allows inside keys (`:.#$%&-+?<>~/`), but not end with it. Invisible
+# format characters (a zero-width space pasted into a key) are taken as part
+# of the key, so the group is still a citation, of an unknown key the check
+# names (keychars.py), rather than text that seems to cite nothing.
+KEY = rf"[\w{KEY_INVISIBLES}](?:[\w:.#$%&\-+?<>~/{KEY_INVISIBLES}]*[\w{KEY_INVISIBLES}])?"
 # Space may include the check's invisible line markers (private use area,
 # see lines.py), so a group that spans two lines is found in both renders.
 SPACE = r"[\s\ue000-\ue01f]*"
@@ -32,6 +37,8 @@ def parse_group(group: str) -> list[str]:
     ['qaseem2017', 'dapas1985']
     >>> parse_group("@a;@a")
     ['a']
+    >>> parse_group("@roth\u200bwell2018")
+    ['roth\u200bwell2018']
     >>> parse_group("qaseem2017")
     Traceback (most recent call last):
     ...

@@ -5,6 +5,13 @@ problem is a located error. Loading is YAML's safe subset with three more
 refusals: duplicate keys (YAML lets the last one win silently), anchors and
 aliases (the "billion laughs" expansion), and any tag that would construct
 an object.
+
+A syntax error stops the reading (one finding, where the mistake is: an
+unclosed quote at the quote that opens it). A value YAML would read as
+something else (`yes` as true, `0755` as 493, `2024-02-30` as no date) does
+not: each one is reported at its own line, naming its field, its raw text
+is kept in its place, and the rest of the front matter is still read and
+judged, so that one run reports every problem of a file.
 """
 
 from __future__ import annotations
@@ -32,12 +39,19 @@ BOOLEAN_WORDS = {"true", "false"}
 
 
 class FrontMatterError(ValueError):
-    """A problem in front matter, with the line in the file."""
+    """A problem in front matter, with its line (and column) in the file.
 
-    def __init__(self, line: int, message: str) -> None:
+    `field` is the path of the value it concerns (`("tags", 1)`), for a
+    value YAML read but we refuse; None for a syntax error, after which
+    nothing of the front matter is known.
+    """
+
+    def __init__(self, line: int, message: str, column: int = 1, field: tuple[Any, ...] | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.column = column
+        self.field = field
 
 
 @dataclass
@@ -50,35 +64,75 @@ class Document:
     body_line: int = 1
     # Line of each top-level front matter key.
     key_lines: dict[str, int] = field(default_factory=dict)
-    error: FrontMatterError | None = None
+    # Every problem found, in the order of the file.
+    errors: list[FrontMatterError] = field(default_factory=list)
     has_front_matter: bool = False
 
+    @property
+    def error(self) -> FrontMatterError | None:
+        """The first problem, if any: the front matter is not to be trusted."""
+        return self.errors[0] if self.errors else None
 
-def _refuse(message: str, node: Any) -> yaml.MarkedYAMLError:
-    return yaml.MarkedYAMLError(None, None, message, node.start_mark)
+    @property
+    def readable(self) -> bool:
+        """Whether `meta` holds the front matter (maybe with refused values kept as written)."""
+        return all(error.field is not None for error in self.errors)
+
+
+class _Refused(Exception):
+    """A value the strict constructor will not read as YAML would."""
+
+    def __init__(self, message: str, node: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+def _refuse(message: str, node: Any) -> _Refused:
+    return _Refused(message, node)
 
 
 class _StrictConstructor(yaml.constructor.SafeConstructor):
-    """SafeConstructor that refuses duplicate keys, object tags and surprising coercions."""
+    """SafeConstructor that refuses duplicate keys, object tags and surprising coercions.
+
+    A refused value is noted in `problems` with its node and kept as its raw
+    text (None for a collection), and construction goes on.
+    """
 
     first_line = 1
 
+    def __init__(self) -> None:
+        yaml.constructor.SafeConstructor.__init__(self)
+        self.problems: list[tuple[Any, str]] = []
+
     def construct_object(self, node: Any, deep: bool = False) -> Any:
-        if node.tag not in PLAIN_TAGS:
-            raise _refuse(
-                f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in front matter "
-                "(tags that construct objects are refused): write plain text, numbers, lists or mappings",
-                node,
-            )
-        return super().construct_object(node, deep)
+        if node in self.constructed_objects:
+            return self.constructed_objects[node]
+        deep_before = self.deep_construct
+        try:
+            if node.tag not in PLAIN_TAGS:
+                raise _refuse(
+                    f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed in front matter "
+                    "(tags that construct objects are refused): write plain text, numbers, lists or mappings",
+                    node,
+                )
+            return super().construct_object(node, deep)
+        except _Refused as refused:
+            self.problems.append((refused.node, refused.message))
+            self.deep_construct = deep_before
+            self.recursive_objects.pop(node, None)
+            value = node.value if isinstance(node, yaml.ScalarNode) else None
+            self.constructed_objects[node] = value
+            return value
 
     def construct_yaml_bool(self, node: Any) -> Any:
         # YAML 1.1 reads yes/no/on/off as true/false: `status: yes` would
         # silently become a boolean.
         if node.value.lower() not in BOOLEAN_WORDS:
+            meaning = str(node.value.lower() in ("yes", "y", "on")).lower()
             raise _refuse(
-                f"{node.value!r} would be read as {str(node.value.lower() in ('yes', 'on')).lower()}: "
-                f"write true or false, or quote the text: \"{node.value}\"",
+                f"{node.value!r} would be read as {meaning}, not as text: quote it if it is text: "
+                f"\"{node.value}\", or write {meaning}",
                 node,
             )
         return super().construct_yaml_bool(node)
@@ -110,15 +164,15 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _refuse("keys must be plain text, not lists or mappings", key_node)
+                raise yaml.MarkedYAMLError(
+                    None, None, "keys must be plain text, not lists or mappings", key_node.start_mark
+                )
             key = self.construct_object(key_node, deep=True)
             if key in seen:
-                raise yaml.MarkedYAMLError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first at line {seen[key].line + self.first_line})",
-                    key_node.start_mark,
+                self.problems.append(
+                    (key_node, f"duplicate key {key!r} (first at line {seen[key].line + self.first_line})")
                 )
+                continue
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep)
 
@@ -172,38 +226,100 @@ if getattr(yaml, "__with_libyaml__", False):
             yaml.resolver.Resolver.__init__(self)
 
 
-def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
-    """Load YAML strictly; return the data and the line of each top-level key.
+@dataclass(frozen=True)
+class Loaded:
+    """YAML read strictly: the data, the line of each top-level key, the values refused."""
 
-    >>> load_yaml("a: 1\\nb: [x]\\n", 2)
-    ({'a': 1, 'b': ['x']}, {'a': 2, 'b': 3})
+    data: Any
+    key_lines: dict[str, int]
+    problems: tuple[FrontMatterError, ...] = ()
+
+
+def load_yaml(text: str, first_line: int = 1) -> Loaded:
+    """Load YAML strictly; the data, the line of each top-level key, and every refused value.
+
+    A syntax error raises :class:`FrontMatterError`; a refused value is one
+    of `problems`, and its raw text stands in the data.
+
+    >>> loaded = load_yaml("a: 1\\nb: [x, yes]\\n", 2)
+    >>> loaded.data, loaded.key_lines
+    ({'a': 1, 'b': ['x', 'yes']}, {'a': 2, 'b': 3})
+    >>> [(p.line, p.column, p.field) for p in loaded.problems]
+    [(3, 8, ('b', 1))]
     """
     if _FastStrictLoader is not None and "&" not in text and "*" not in text:
         try:
-            return _load_with(_FastStrictLoader, text, first_line)
+            loaded = _load_with(_FastStrictLoader, text, first_line)
+            if not loaded.problems:
+                return loaded
         except Exception:  # noqa: BLE001 - the pure parser below reports it
             pass
     try:
         return _load_with(_StrictLoader, text, first_line)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = first_line + (mark.line if mark else 0)
-        problem = error.problem or str(error)
-        if "could not determine a constructor" in problem:
-            problem = "tags that construct objects are not allowed in front matter" + (
-                f" ({problem.split('tag')[-1].strip()})" if "tag" in problem else ""
-            )
-        raise FrontMatterError(line, f"invalid YAML in front matter: {problem}") from None
+        raise _syntax_error(error, text, first_line) from None
     except yaml.YAMLError as error:
         raise FrontMatterError(first_line, f"invalid YAML in front matter: {error}") from None
     except RecursionError:
         raise FrontMatterError(first_line, "invalid YAML in front matter: nested too deeply") from None
-    except ValueError as error:
-        # e.g. a date like 2024-02-30, which YAML parses and Python refuses.
-        raise FrontMatterError(first_line, f"invalid value in front matter: {error}") from None
 
 
-def _load_with(loader_class: Any, text: str, first_line: int) -> tuple[Any, dict[str, int]]:
+def _syntax_error(error: yaml.MarkedYAMLError, text: str, first_line: int) -> FrontMatterError:
+    """One finding for a YAML syntax error, where an editor has to look."""
+    problem = error.problem or str(error)
+    mark = error.problem_mark or error.context_mark
+    unclosed = _unclosed_quote(text, mark.line if mark else len(text))
+    if unclosed is not None:
+        # The parser notices an unclosed quote only where the text it
+        # swallowed stops making sense: the place to fix is the quote.
+        row, column, quote, key = unclosed
+        line = first_line + row
+        where = f"field {key!r}: " if key else ""
+        return FrontMatterError(
+            line,
+            f"invalid YAML in front matter: {where}the quote {quote} opened here is never closed: "
+            f"end the text with {quote} on the same line",
+            column + 1,
+        )
+    elif "could not determine a constructor" in problem:
+        problem = "tags that construct objects are not allowed in front matter" + (
+            f" ({problem.split('tag')[-1].strip()})" if "tag" in problem else ""
+        )
+    line = first_line + (mark.line if mark else 0)
+    column = mark.column + 1 if mark else 1
+    return FrontMatterError(line, f"invalid YAML in front matter: {problem}", column)
+
+
+# A value that opens a quote: `key: "...` or `- "...`.
+QUOTED_VALUE = re.compile(r"""^(\s*(?:-\s+)?(?:([^\s:#'"-][^:#]*?)\s*:\s+)?)(["'])""")
+
+
+def _unclosed_quote(text: str, last_row: int) -> tuple[int, int, str, str] | None:
+    """The first value up to row `last_row` whose quote does not close on its line.
+
+    Returns (row, column, quote, key), 0-based. YAML lets quoted text run
+    over several lines, but front matter values are one line: a quote left
+    open is what makes the following lines fail to parse.
+
+    >>> _unclosed_quote('a: "ok"\\nb: "open\\nc: 1', 5)
+    (1, 3, '"', 'b')
+    >>> _unclosed_quote("a: 'it''s'\\n- 'x", 5)
+    (1, 2, "'", '')
+    """
+    for row, line in enumerate(text.split("\n")[: last_row + 1]):
+        match = QUOTED_VALUE.match(line)
+        if not match:
+            continue
+        quote, rest = match.group(3), line[match.end() :]
+        closed = (
+            re.match(r'(?:[^"\\]|\\.)*"', rest) if quote == '"' else re.match(r"(?:[^']|'')*'(?!')", rest)
+        )
+        if not closed:
+            return row, match.end() - 1, quote, match.group(2) or ""
+    return None
+
+
+def _load_with(loader_class: Any, text: str, first_line: int) -> Loaded:
     loader = loader_class(text)
     loader.first_line = first_line
     try:
@@ -215,11 +331,56 @@ def _load_with(loader_class: Any, text: str, first_line: int) -> tuple[Any, dict
     if node is not None and isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             lines[str(key_node.value)] = first_line + key_node.start_mark.line
-    return data, lines
+    problems: list[FrontMatterError] = []
+    if loader.problems:
+        paths = node_paths(node)
+        for bad, message in loader.problems:
+            # A duplicate key is a problem of the mapping, not of a value.
+            path = () if message.startswith("duplicate key") else paths.get(id(bad), ())
+            line, column = first_line + bad.start_mark.line, bad.start_mark.column + 1
+            if path:
+                problems.append(FrontMatterError(line, f"front matter field '{dotted(path)}': {message}", column, path))
+            else:
+                problems.append(FrontMatterError(line, f"invalid YAML in front matter: {message}", column, ()))
+        problems.sort(key=lambda p: (p.line, p.column))
+    return Loaded(data, lines, tuple(problems))
+
+
+def node_paths(root: Any) -> dict[int, tuple[Any, ...]]:
+    """The field path (`("reviewers", 0, "date")`) of every node of a composed document, by id.
+
+    A key's node has the path of its value.
+    """
+    paths: dict[int, tuple[Any, ...]] = {}
+    todo: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
+    while todo:
+        node, path = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                inner = path + (key.value if isinstance(key, yaml.ScalarNode) else "?",)
+                paths[id(key)] = paths[id(value)] = inner
+                todo.append((value, inner))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                paths[id(item)] = path + (index,)
+                todo.append((item, path + (index,)))
+    return paths
+
+
+def dotted(path: tuple[Any, ...]) -> str:
+    """`('reviewers', 0, 'date')` as `reviewers[0].date`.
+
+    >>> dotted(("reviewers", 0, "date"))
+    'reviewers[0].date'
+    """
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 @functools.lru_cache(maxsize=512)
-def _load_front_matter(text: str) -> tuple[Any, dict[str, int]]:
+def _load_front_matter(text: str) -> Loaded:
     # The plugin, the review and the safety checks all split the same page
     # during one build; the strict YAML load is the costly part, done once.
     return load_yaml(text, first_line=2)
@@ -234,20 +395,21 @@ def split_document(text: str) -> Document:
     """
     match = FRONT_MATTER.match(text)
     if not match:
-        return Document(body=text, error=_unmarked_metadata(text))
+        unmarked = _unmarked_metadata(text)
+        return Document(body=text, errors=[unmarked] if unmarked else [])
     body_line = text.count("\n", 0, match.end()) + 1
     doc = Document(body=text[match.end() :], body_line=body_line, has_front_matter=True)
     try:
-        data, lines = _load_front_matter(match.group(1))
-        # Callers get their own copies: the cached originals stay untouched.
-        data, doc.key_lines = copy.deepcopy(data), dict(lines)
+        loaded = _load_front_matter(match.group(1))
     except FrontMatterError as error:
-        doc.error = error
+        doc.errors = [error]
         return doc
+    # Callers get their own copies: the cached originals stay untouched.
+    data, doc.key_lines, doc.errors = copy.deepcopy(loaded.data), dict(loaded.key_lines), list(loaded.problems)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        doc.error = FrontMatterError(2, "front matter must be a mapping of `key: value` lines")
+        doc.errors = [FrontMatterError(2, "front matter must be a mapping of `key: value` lines")]
         return doc
     doc.meta = data
     return doc

@@ -20,11 +20,14 @@ where it stands in review and when its content last changed::
     fingerprint: sha256:...     # written by `evidencekb review approve`
     ---
 
-Every field is optional except where a rule below asks for it; an article
-without `status` is *submitted*. Dates are written `YYYY-MM-DD`. Rules
-beyond types (:meth:`ArticleMeta.rule_violations`): an approved article names
-at least one reviewer and a review date, and its last review is not older
-than its last content update; `updated` is not before `created`.
+An article (a page under `articles_dir`) must have `title` and `status`;
+the other fields are optional except where a rule below asks for them. A
+reviewer may be given by name alone (`- Jane Roe`). Dates are written
+`YYYY-MM-DD`. Rules beyond types (:meth:`ArticleMeta.rule_violations`): an
+approved article names at least one reviewer and a review date, and its last
+review is not older than its last content update; `updated` is not before
+`created`; no review is dated after the build (`SOURCE_DATE_EPOCH`, or
+today) or before the article was created.
 
 Fields this schema does not know are left to MkDocs and the theme
 (`template`, `hide`, `icon`, ...), except names one typo away from ours,
@@ -49,13 +52,17 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.findings import Finding
-from evidence_kb.engine.page.frontmatter import FRONT_MATTER, Document
+from evidence_kb.engine.page.frontmatter import FRONT_MATTER, Document, dotted
 
 STATUSES = ("submitted", "under-review", "approved")
+# What every article's front matter must say.
+REQUIRED = ("title", "status")
 AUDIENCES = ("clinician", "patient", "both")
 Status = Literal["submitted", "under-review", "approved"]
 Audience = Literal["clinician", "patient", "both"]
@@ -101,6 +108,16 @@ class Reviewer(BaseModel):
     role: Text | None = None
     date: Date | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_name(cls, value: Any) -> Any:
+        """`- Jane Roe` is short for `- name: Jane Roe`.
+
+        >>> Reviewer.model_validate("Jane Roe").name
+        'Jane Roe'
+        """
+        return {"name": value} if isinstance(value, str) else value
+
     def label(self) -> str:
         """How pages show a reviewer.
 
@@ -140,34 +157,63 @@ class ArticleMeta(BaseModel):
         dates = [r.date for r in self.reviewers if r.date is not None]
         return max(dates) if dates else None
 
-    def rule_violations(self) -> list[tuple[str, str]]:
-        """Rules across fields, as (field, message) pairs.
+    def rule_violations(
+        self, today: dt.date | None = None, unknown: frozenset[str] = frozenset()
+    ) -> list[tuple[tuple[Any, ...], str]]:
+        """Rules across fields, as (field path, message) pairs.
+
+        `today` is the build date; `unknown` the fields whose value was
+        refused (a rule that needs one of them says nothing).
 
         >>> ArticleMeta(status="approved").rule_violations()[0]
-        ('status', "status 'approved' needs at least one reviewer under `reviewers:` (name, role, date)")
+        (('status',), "status 'approved' needs at least one reviewer under `reviewers:` (name, role, date)")
         """
-        problems: list[tuple[str, str]] = []
-        if self.status == "approved":
+        problems: list[tuple[tuple[Any, ...], str]] = []
+
+        def known(*names: str) -> bool:
+            return not unknown.intersection(names)
+
+        created = self.created if known("created") else None
+        review_dates: list[tuple[tuple[Any, ...], dt.date]] = []
+        if self.reviewed is not None:
+            review_dates.append((("reviewed",), self.reviewed))
+        if known("reviewers"):
+            review_dates += [(("reviewers", i, "date"), r.date) for i, r in enumerate(self.reviewers) if r.date]
+        impossible = False
+        for path, day in review_dates:
+            if today is not None and day > today:
+                impossible = True
+                problems.append((path, (
+                    f"the review date {day.isoformat()} is after the build date ({today.isoformat()}): "
+                    "a review cannot be dated in the future; write the day it took place"
+                )))
+            elif created is not None and day < created:
+                impossible = True
+                problems.append((path, (
+                    f"the review date {day.isoformat()} is before the article was created "
+                    f"({created.isoformat()}): a review cannot come before the text"
+                )))
+        if self.status == "approved" and known("status", "reviewers", "reviewed"):
             if not self.reviewers:
                 problems.append(
-                    ("status", "status 'approved' needs at least one reviewer under `reviewers:` (name, role, date)")
+                    (("status",), "status 'approved' needs at least one reviewer under `reviewers:` (name, role, date)")
                 )
             if self.last_review is None:
                 problems.append(
-                    ("status", "status 'approved' needs a review date: `reviewed: YYYY-MM-DD` (or a reviewer's `date:`)")
+                    (("status",), "status 'approved' needs a review date: `reviewed: YYYY-MM-DD` (or a reviewer's `date:`)")
                 )
-            elif self.updated is not None and self.last_review < self.updated:
+            elif self.updated is not None and known("updated") and not impossible and self.last_review < self.updated:
                 problems.append(
                     (
-                        "reviewed",
+                        ("reviewed",),
                         f"the last review ({self.last_review.isoformat()}) is before the last content update "
                         f"({self.updated.isoformat()}): an approval must cover the current text; "
                         "review again or set `status: under-review`",
                     )
                 )
-        if self.created is not None and self.updated is not None and self.updated < self.created:
+        if created is not None and self.updated is not None and known("updated") and self.updated < created:
             problems.append(
-                ("updated", f"updated ({self.updated.isoformat()}) is before created ({self.created.isoformat()})")
+                (("updated",), f"updated ({self.updated.isoformat()}) is before created ({created.isoformat()})")
             )
         return problems
 
@@ -183,8 +229,12 @@ class SchemaResult:
     findings: list[Finding]
 
 
-def _describe(error: Any) -> str:
-    """One clear sentence for a pydantic error: what is wrong, what is allowed."""
+def _describe(error: Any, raw: str | None = None) -> str:
+    """One clear sentence for a pydantic error: what is wrong, what is allowed.
+
+    `raw` is the value as written, when it was a single YAML scalar: a
+    number is shown as the editor wrote it (`1.10`, not `1.1`).
+    """
     kind = error["type"]
     ctx = error.get("ctx") or {}
     got = error.get("input")
@@ -195,33 +245,32 @@ def _describe(error: Any) -> str:
     if kind == "extra_forbidden":
         return "unknown field; a reviewer has only name, role and date"
     if kind == "list_type":
-        return f"expected a list (one `- item` per line), got {got!r}"
+        return f"expected a list (one `- item` per line), got {raw if raw is not None else got!r}"
     if kind in ("string_type", "string_too_short"):
+        if isinstance(got, (int, float)) and raw is not None:
+            kind_of = "true/false" if isinstance(got, bool) else "a number"
+            return f"expected text, got {kind_of}: {raw!r} would be read as {got!r}; quote it: \"{raw}\""
         return f"expected non-empty text, got {got!r}"
     if kind == "string_pattern_mismatch":
         return "expected `sha256:` and 64 hex digits, as `evidencekb review approve` writes it"
     if kind == "model_type":
-        return f"expected a mapping (name:, role:, date:), got {got!r}"
+        return f"expected a name or a mapping (name:, role:, date:), got {got!r}"
     return str(error["msg"])
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    """`('reviewers', 0, 'date')` as `reviewers[0].date`.
+@dataclass(frozen=True)
+class FieldSpot:
+    """Where a front matter value is written, and its text when it is a single scalar."""
 
-    >>> _dotted(("reviewers", 0, "date"))
-    'reviewers[0].date'
-    """
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    line: int
+    raw: str | None = None
 
 
-def field_lines(text: str) -> dict[tuple[Any, ...], int]:
+def field_lines(text: str) -> dict[tuple[Any, ...], FieldSpot]:
     """The 1-based line of every field in a document's front matter, nested too.
 
     >>> field_lines("---\\nreviewers:\\n  - name: A\\n    date: x\\n---\\n")[("reviewers", 0, "date")]
-    4
+    FieldSpot(line=4, raw='x')
     """
     match = FRONT_MATTER.match(text)
     if not match:
@@ -230,73 +279,119 @@ def field_lines(text: str) -> dict[tuple[Any, ...], int]:
         root = yaml.compose(match.group(1), Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return {}
-    lines: dict[tuple[Any, ...], int] = {}
+    spots: dict[tuple[Any, ...], FieldSpot] = {}
+
+    def spot(node: Any, line: int) -> FieldSpot:
+        return FieldSpot(line, node.value if isinstance(node, yaml.ScalarNode) else None)
 
     def walk(node: Any, path: tuple[Any, ...]) -> None:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                lines[path + (key.value,)] = 2 + key.start_mark.line
+                spots[path + (key.value,)] = spot(value, 2 + key.start_mark.line)
                 walk(value, path + (key.value,))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                lines[path + (index,)] = 2 + item.start_mark.line
+                spots[path + (index,)] = spot(item, 2 + item.start_mark.line)
                 walk(item, path + (index,))
 
     walk(root, ())
-    return lines
+    return spots
 
 
-def _line_of(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int], fallback: int) -> int:
+def _spot_of(loc: tuple[Any, ...], spots: dict[tuple[Any, ...], FieldSpot]) -> FieldSpot:
     for end in range(len(loc), 0, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return fallback
+        if loc[:end] in spots:
+            found = spots[loc[:end]]
+            return found if end == len(loc) else FieldSpot(found.line)
+    return FieldSpot(1)
 
 
-def validate_article(shown: str, doc: Document, text: str) -> SchemaResult:
+def _missing_finding(shown: str, meta: dict[Any, Any], has_front_matter: bool) -> Finding | None:
+    """One finding at line 1 naming every required field the article lacks."""
+    missing = [name for name in REQUIRED if name not in meta]
+    if not missing:
+        return None
+    names = " and ".join(f"'{name}'" for name in missing)
+    examples = {"title": "title: the question the article answers", "status": "status: submitted"}
+    example = "; ".join(examples[name] for name in missing)
+    where = "its front matter" if has_front_matter else "front matter between --- lines at the top of the file"
+    return Finding(
+        shown, 1, 1, "front-matter-schema",
+        f"an article needs {names} in {where} ({example})",
+    )
+
+
+def validate_article(shown: str, doc: Document, text: str, today: dt.date | None = None) -> SchemaResult:
     """Validate an article's front matter; every finding names file, line and field.
 
     `doc` is :func:`.frontmatter.split_document` of `text` (the whole file,
     LF line endings). A front matter that did not parse is reported by the
-    caller already; it gives no schema findings here.
+    caller already; it gives no schema findings here, and neither does a
+    value the YAML reading refused (the caller reports that one too). Review
+    dates are judged against `today` (the build date by default).
 
     >>> from .frontmatter import split_document
-    >>> text = "---\\nstatus: draft\\n---\\n# Q\\n"
+    >>> text = "---\\ntitle: Q\\nstatus: draft\\n---\\n# Q\\n"
     >>> [f.as_text() for f in validate_article("a.md", split_document(text), text).findings]
-    ["a.md:2:1: front matter field 'status': 'draft' is not allowed; use one of 'submitted', 'under-review' or 'approved'"]
+    ["a.md:3:1: front matter field 'status': 'draft' is not allowed; use one of 'submitted', 'under-review' or 'approved'"]
     """
-    if doc.error is not None:
+    if not doc.readable:
         return SchemaResult(None, [])
     # Composing the YAML again for line numbers is only needed to report a
     # problem; a valid front matter (nearly every page) skips it.
-    known: dict[tuple[Any, ...], int] = {}
+    known: dict[tuple[Any, ...], FieldSpot] = {}
 
-    def lines() -> dict[tuple[Any, ...], int]:
+    def spots() -> dict[tuple[Any, ...], FieldSpot]:
         if not known:
             known.update(field_lines(text))
         return known
 
     findings: list[Finding] = []
+    missing = _missing_finding(shown, doc.meta, doc.has_front_matter)
+    if missing is not None:
+        findings.append(missing)
     for key in doc.meta:
         if isinstance(key, str) and key not in KNOWN_FIELDS:
             close = difflib.get_close_matches(key, KNOWN_FIELDS, n=1, cutoff=0.8)
             if close:
                 findings.append(
-                    Finding(shown, lines().get((key,), 1), 1, "front-matter-schema",
+                    Finding(shown, spots().get((key,), FieldSpot(1)).line, 1, "front-matter-schema",
                             f"unknown front matter field '{key}'; did you mean '{close[0]}'?", "warning")
                 )
+    # Values the YAML reading refused are reported already, once each.
+    refused = [error.field for error in doc.errors if error.field]
+    unknown = {path[0] for path in refused}
+    data = doc.meta
     try:
-        meta = ArticleMeta.model_validate(doc.meta)
+        meta = ArticleMeta.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
             loc = tuple(item["loc"])
+            unknown.add(loc[0])
+            if any(loc[: len(path)] == path or path[: len(loc)] == loc for path in refused):
+                continue
+            spot = _spot_of(loc, spots())
             findings.append(
-                Finding(shown, _line_of(loc, lines(), 1), 1, "front-matter-schema",
-                        f"front matter field '{_dotted(loc)}': {_describe(item)}")
+                Finding(shown, spot.line, 1, "front-matter-schema",
+                        f"front matter field '{dotted(loc)}': {_describe(item, spot.raw)}")
             )
-        return SchemaResult(None, findings)
-    for name, message in meta.rule_violations():
+        # The fields that are valid are still judged together below.
+        try:
+            meta = ArticleMeta.model_validate({k: v for k, v in data.items() if k not in unknown})
+        except ValidationError:
+            return SchemaResult(None, findings)
+        trusted = False
+    else:
+        trusted = not doc.errors and missing is None
+    if "title" in doc.meta and "title" not in unknown and meta.title is None:
         findings.append(
-            Finding(shown, lines().get((name,), 1), 1, "front-matter-schema", f"front matter field '{name}': {message}")
+            Finding(shown, spots().get(("title",), FieldSpot(1)).line, 1, "front-matter-schema",
+                    "front matter field 'title': is empty; write the question the article answers")
         )
-    return SchemaResult(meta, findings)
+        trusted = False
+    for path, message in meta.rule_violations(today or build_date(), frozenset(unknown)):
+        findings.append(
+            Finding(shown, _spot_of(path, spots()).line, 1, "front-matter-schema",
+                    f"front matter field '{dotted(path)}': {message}")
+        )
+    return SchemaResult(meta if trusted else None, findings)

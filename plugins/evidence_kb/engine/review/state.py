@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.page.schema import ArticleMeta
 
@@ -318,7 +319,8 @@ def assess_article(
     from evidence_kb.engine.page.schema import validate_article
 
     doc = split_document(text)
-    result = validate_article(shown, doc, text)
+    today = today or build_date()
+    result = validate_article(shown, doc, text, today)
     if result.meta is None:
         return Assessment(result.findings, None, None)
     fallback = next((line[2:].strip() for line in doc.body.split("\n") if line.startswith("# ")), "")

@@ -27,9 +27,10 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from evidence_kb.engine.builddate import BuildDateError, source_date_epoch
 
 STAGING_PREFIX = ".ekb-staging-"
 
@@ -42,16 +43,10 @@ def check_source_date_epoch(environ: Any = None) -> str | None:
     >>> check_source_date_epoch({"SOURCE_DATE_EPOCH": "2024-01-01"})
     "SOURCE_DATE_EPOCH='2024-01-01' is not a whole number of seconds since 1970-01-01 UTC (e.g. SOURCE_DATE_EPOCH=...)"
     """
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH")
-    if value is None:
-        return None
-    hint = "(e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct))"
-    if not value.strip().isdigit() or not value.strip().isascii():
-        return f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds since 1970-01-01 UTC {hint}"
     try:
-        datetime.fromtimestamp(int(value), UTC)
-    except (OverflowError, OSError, ValueError):
-        return f"SOURCE_DATE_EPOCH={value!r} is out of range {hint}"
+        source_date_epoch(environ)
+    except BuildDateError as error:
+        return str(error)
     return None
 
 

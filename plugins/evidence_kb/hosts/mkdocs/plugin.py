@@ -30,6 +30,7 @@ from evidence_kb.cache.references import ReferenceCache
 from evidence_kb.cache.store import CACHE_DIR
 from evidence_kb.engine.bib.library import BibliographyCache
 from evidence_kb.engine.check import Checker
+from evidence_kb.engine.collisions import ArticlePage, collisions
 from evidence_kb.engine.extension import EvidenceExtension
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.options import Options, OptionsError, combine
@@ -111,6 +112,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             options=options,
             extensions=list(config.markdown_extensions),
             extension_configs=dict(config.mdx_configs),
+            use_directory_urls=bool(config.use_directory_urls),
         )
         # A changed library is restored from .cache/evidence-kb/ when it was
         # parsed before (cache/library.py).
@@ -188,8 +190,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if source is None:
             source = page.file.content_string.replace("\r\n", "\n")
         doc = split_document(source)
-        if doc.error is not None:
-            self._report(Finding(self.site.display(path), doc.error.line, 1, "front-matter", doc.error.message))
+        for error in doc.errors:
+            self._report(Finding(self.site.display(path), error.line, error.column, "front-matter", error.message))
         # Script in the source (core/unsafe.py): the check's message, with its line.
         for finding in page_findings(self.site.display(path), source):
             self._report(finding)
@@ -263,6 +265,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 log.info(finding.as_text())
             else:
                 self._report(finding)
+        for finding in collisions(self._article_pages(files)):
+            self._report(finding)
         if self.errors:
             raise PluginError(
                 f"{len(self.errors)} citation problem(s) found (listed above); no page was written"
@@ -274,6 +278,26 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self._set_up_reader(env, config, files)
         self.review.finish(env, config)
         return env
+
+    def _article_pages(self, files: Any) -> list[ArticlePage]:
+        """Every article's address and title, for collisions.py."""
+        pages = []
+        for file in files.documentation_pages():
+            if file.abs_src_path is None:
+                continue
+            path = Path(file.abs_src_path)
+            # MkDocs itself drops a README.md beside an index.md, and says so.
+            if path.name == "README.md" or not self.site.is_article(path):
+                continue
+            shown = self.site.display(path)
+            try:
+                doc = split_document(read_text(path, shown))
+            except SourceError:
+                continue  # reported when the page was read
+            title = doc.meta.get("title")
+            pages.append(ArticlePage(shown, file.url, title if isinstance(title, str) else "",
+                                     doc.key_lines.get("title", 1)))
+        return pages
 
     def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:
         # Every page is rendered now: related articles and the home page's
