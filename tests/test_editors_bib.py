@@ -254,7 +254,7 @@ def test_lint_reader_fields_identifiers_and_rendering() -> None:
             "@article{ids, title = {T}, year = 2020, author = {Doe, J.},",
             "  doi = {doi 10.1/x}, pmid = {PMID: 123}, pmcid = {1234}}",
             "@article{latex, title = {The {\\textquotedblleft}best{\\textquotedblright} way}, year = 2020,",
-            "  author = {R{\\'{\\i}}os, A. and and Doe, J.}, journal = {\\emph{J}}}",
+            "  author = {R{\\'{\\i}}os, A. and and Doe, J.}, journal = {\\textcolor{J}}}",
             "@article{trail, title = {T2}, year = {20xx}, month = {Mai}, author = {Doe, J. and}}",
             "@misc{url, title = {U}, year = 2021, organization = {O},",
             "  url = {<Go to ISI>://WOS:1",
@@ -272,7 +272,7 @@ def test_lint_reader_fields_identifiers_and_rendering() -> None:
         "references.bib:5:12: entry 'latex': author will show raw LaTeX to readers (\\'); "
         "write the character itself (UTF-8) or a command pybtex knows",
         "references.bib:5:12: entry 'latex': malformed author list ('and' with no name beside it)",
-        "references.bib:5:57: entry 'latex': journal will show raw LaTeX to readers (\\emph); "
+        "references.bib:5:57: entry 'latex': journal will show raw LaTeX to readers (\\textcolor); "
         "write the character itself (UTF-8) or a command pybtex knows",
         "references.bib:6:38: warning: entry 'trail': year '20xx' is not a four-digit year",
         "references.bib:6:54: warning: entry 'trail': month 'Mai' is not a month",
