@@ -20,7 +20,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -126,11 +125,8 @@ def git_last_commit_date(path: Path) -> dt.date | None:
 
 
 def build_today() -> dt.date:
-    """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
+    """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds (engine/builddate.py)."""
+    return build_date()
 
 
 def human_date(day: dt.date) -> str:

@@ -20,7 +20,6 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
 from evidence_kb.engine.bib.library import Bibliography
-from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.review.dashboard import (
     DASHBOARD_MARKER,
@@ -46,7 +45,7 @@ class ReviewBuild:
     def __init__(self, site: SiteConfig, bibliography: Bibliography) -> None:
         self.site = site
         self.bibliography = bibliography
-        self.today = build_date()
+        self.today = build_today()
         self.states: dict[str, ReviewState] = {}
         self.dashboard_page: Any = None
         self.policy_url: str | None = None
