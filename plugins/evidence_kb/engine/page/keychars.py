@@ -14,8 +14,6 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from confusable_homoglyphs import confusables
-
 # Unicode categories of characters that show nothing: format characters
 # (zero-width space and joiners, the byte order mark, bidirectional marks),
 # controls, and separators other than the plain space.
@@ -42,6 +40,10 @@ def latin_twin(char: str) -> str | None:
     """
     if char.isascii():
         return None
+    # Imported here: loading Unicode's tables takes a fifth of a second, and
+    # only a page with an unknown non-ASCII key needs them.
+    from confusable_homoglyphs import confusables
+
     found = confusables.is_confusable(char, preferred_aliases=["latin", "common"])
     for item in found or []:
         for glyph in item["homoglyphs"]:
