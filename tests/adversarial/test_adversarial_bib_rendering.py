@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from adversarial_helpers import build, check, finding_lines, make_site
+
 from evidence_kb.engine.bib.latex import markup
 
 LIBRARY = r"""@article{markup2020,

@@ -27,7 +27,7 @@ def source_date_epoch(environ: Mapping[str, str] | None = None) -> dt.datetime |
     >>> source_date_epoch({"SOURCE_DATE_EPOCH": "2024-01-01"})
     Traceback (most recent call last):
     ...
-    evidence_kb.engine.builddate.BuildDateError: SOURCE_DATE_EPOCH='2024-01-01' is not a whole number of seconds since 1970-01-01 UTC (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct))
+    evidence_kb.engine.builddate.BuildDateError: SOURCE_DATE_EPOCH='2024-01-01' is not a whole number of seconds ...
     """
     value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH")
     if value is None:
