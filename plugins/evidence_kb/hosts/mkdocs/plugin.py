@@ -23,7 +23,6 @@ from mkdocs.config import base  # noqa: E402 (after the guard)
 from mkdocs.config import config_options as c  # noqa: E402
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger  # noqa: E402
-from mkdocs.structure.files import File  # noqa: E402
 
 from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.references import ReferenceCache
@@ -48,9 +47,9 @@ log = get_plugin_logger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
-ASSETS_DIR = PACKAGE_DIR / "assets"
-# Where our stylesheets and scripts are published in the site.
+# Our stylesheets and scripts, published under the same path in the site.
 ASSETS_URI = "assets/evidence-kb"
+ASSETS_DIR = TEMPLATES_DIR / ASSETS_URI
 
 
 class EvidenceConfig(base.Config):
@@ -140,8 +139,11 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.extension = EvidenceExtension(bibliography=bib, standalone=False)
         config.markdown_extensions.append(self.extension)
         # Our templates override the theme's (after a site's own custom_dir),
-        # and our stylesheets and scripts load on every page.
-        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(TEMPLATES_DIR))
+        # and our stylesheets and scripts load on every page. They are theme
+        # files (templates/assets/evidence-kb/), which MkDocs copies into the
+        # site; a mkdocs.yml for Zensical names the folder as its custom_dir.
+        if all(Path(d).resolve() != TEMPLATES_DIR for d in config.theme.dirs):
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(TEMPLATES_DIR))
         for asset in sorted(ASSETS_DIR.iterdir()):
             uri = f"{ASSETS_URI}/{asset.name}"
             if asset.suffix == ".css" and uri not in config.extra_css:
@@ -161,9 +163,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return config
 
     def on_files(self, files: Any, *, config: Any) -> Any:
-        for asset in sorted(ASSETS_DIR.iterdir()):
-            if asset.suffix in (".css", ".js"):
-                files.append(File.generated(config, f"{ASSETS_URI}/{asset.name}", abs_src_path=str(asset)))
         for note in self.review.add_dashboard(files, config):
             log.info(note)
         return files
