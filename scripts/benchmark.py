@@ -291,6 +291,8 @@ def site_configs(bibliography: str = "references.bib") -> dict[str, dict[str, An
     ours = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     ours.pop("nav", None)  # full automatic navigation over every article
     ours["site_name"] = "Benchmark corpus"
+    # custom_dir is relative to mkdocs.yml: the corpus names the repository's.
+    ours["theme"]["custom_dir"] = str(REPO / ours["theme"]["custom_dir"])
     # Our options move from the extension's entry (read by every host) to the
     # plugin's, so the configurations without the plugin run no Evidence KB.
     extension: dict[str, Any] = {}

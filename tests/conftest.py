@@ -15,6 +15,21 @@ ROOTS = TESTS / "roots"
 REPO = TESTS.parent
 
 
+THEME_DIR = "plugins/evidence_kb/templates"
+
+
+def copy_real_kb(dest: Path) -> Path:
+    """The real knowledge base (mkdocs.yml, docs, library) into `dest`, its theme folder still found."""
+    dest.mkdir(parents=True, exist_ok=True)
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    # custom_dir is relative to mkdocs.yml: the copy names the repository's.
+    (dest / "mkdocs.yml").write_text(config.replace(f"custom_dir: {THEME_DIR}", f"custom_dir: {REPO / THEME_DIR}"),
+                                     encoding="utf-8")
+    shutil.copy(REPO / "references.bib", dest)
+    shutil.copytree(REPO / "docs", dest / "docs")
+    return dest
+
+
 def mkdocs_build(root: Path, *extra: str, env: dict[str, str] | None = None) -> Run:
     return run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), *extra], root, env)
 
@@ -30,10 +45,7 @@ def site_copy(tmp_path: Path):
     def copy(name: str) -> Path:
         dest = tmp_path / name
         if name == "repo":
-            dest.mkdir()
-            shutil.copy(REPO / "mkdocs.yml", dest)
-            shutil.copy(REPO / "references.bib", dest)
-            shutil.copytree(REPO / "docs", dest / "docs")
+            copy_real_kb(dest)
         else:
             shutil.copytree(ROOTS / name, dest)
         return dest

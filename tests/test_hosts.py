@@ -15,7 +15,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from conftest import REPO, ROOTS, evidencekb, run
+from conftest import REPO, ROOTS, copy_real_kb, evidencekb, run
 from evidence_kb.engine.findings import CheckError
 from evidence_kb.engine.options import OptionsError
 from evidence_kb.engine.site import load_site_config
@@ -39,14 +39,6 @@ def build(host: str, root: Path, site_dir: str) -> str:
         result = run([str(BIN / host), "build", "--strict", "-f", "mkdocs.yml", "-d", site_dir], root, ENV)
     assert result.returncode == 0, result.output
     return result.output
-
-
-def copy_repo(dest: Path) -> Path:
-    dest.mkdir()
-    shutil.copy(REPO / "mkdocs.yml", dest)
-    shutil.copy(REPO / "references.bib", dest)
-    shutil.copytree(REPO / "docs", dest / "docs")
-    return dest
 
 
 def article_pages(root: Path, site_dir: str) -> dict[str, list[dict]]:
@@ -168,7 +160,7 @@ def test_zensical_fails_as_the_check_does(tmp_path: Path, page: str, old: str, n
 
 @pytest.fixture(scope="module")
 def real_sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_repo(tmp_path_factory.mktemp("hosts") / "kb")
+    root = copy_real_kb(tmp_path_factory.mktemp("hosts") / "kb")
     for host in ("mkdocs", "properdocs", "zensical"):
         build(host, root, f"site-{host}")
     return root
