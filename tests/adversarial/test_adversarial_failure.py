@@ -6,7 +6,9 @@ import filecmp
 import shutil
 
 import pytest
-from adversarial_helpers import REPO, ROOTS, build, check, finding_lines, make_site
+from adversarial_helpers import ROOTS, build, check, finding_lines, make_site
+
+from runner import copy_real_kb
 
 BAD_BIB = (
     "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"
@@ -94,10 +96,7 @@ def test_two_builds_are_byte_identical_with_source_date_epoch(tmp_path, name):
     """The second build also reads formatted references from the cache the first one wrote."""
     site = tmp_path / "site"
     if name == "repo":
-        site.mkdir()
-        for item in ("mkdocs.yml", "references.bib"):
-            shutil.copy(REPO / item, site / item)
-        shutil.copytree(REPO / "docs", site / "docs")
+        copy_real_kb(site)
     else:
         shutil.copytree(ROOTS / name, site, ignore=shutil.ignore_patterns(".cache", "site"))
     # With a site_url MkDocs writes page dates into sitemap.xml(.gz).

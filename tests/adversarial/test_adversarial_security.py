@@ -8,6 +8,8 @@ import pytest
 from adversarial_helpers import REPO, ROOTS, build, check, finding_lines
 from scan_site import scan_html, scan_site
 
+from runner import copy_real_kb
+
 XSS = ROOTS / "adversarial-xss"
 A = "docs/articles/attack.md"
 OUT_OF_POLICY = "link to an http(s), mailto or relative address"
@@ -98,10 +100,7 @@ def test_every_site_that_builds_runs_no_content_script(tmp_path, name):
     source = REPO if name == "repo" else ROOTS / name
     root = tmp_path / "site"
     if name == "repo":
-        root.mkdir()
-        for item in ("mkdocs.yml", "references.bib"):
-            shutil.copy(source / item, root / item)
-        shutil.copytree(source / "docs", root / "docs")
+        copy_real_kb(root)
     else:
         _copy(source, root)
     out = tmp_path / "out"
