@@ -139,8 +139,9 @@ def test_options_set_in_both_places_must_agree(tmp_path: Path) -> None:
         ("first.md", "A first claim [@roe2020test].", "A first claim [@roe2020tset].", "docs/articles/first.md:12:16"),
         ("second.md", "A second claim [@doe2021guide].", "A second claim.", "docs/articles/second.md:12:1"),
         ("second.md", "status: under-review", "status: reviewed", "docs/articles/second.md:3:1"),
+        ("second.md", "tags: [Fixture]", "tags: [Fixture]\ntags: [Other]", "docs/articles/second.md:6:1"),
     ],
-    ids=["unknown-key", "uncited-claim", "front-matter"],
+    ids=["unknown-key", "uncited-claim", "front-matter-schema", "front-matter-yaml"],
 )
 def test_zensical_fails_as_the_check_does(tmp_path: Path, page: str, old: str, new: str, location: str) -> None:
     root = tmp_path / "kb"

@@ -27,6 +27,7 @@ from evidence_kb.engine.blocks import after_block, dashboard_block, review_block
 from evidence_kb.engine.context import PageContext, PageContextFinder, find_page_context
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.libraries import shared_library
+from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html
 from evidence_kb.engine.page.scripts import page_findings
 from evidence_kb.engine.review.dashboard import (
@@ -107,6 +108,11 @@ class StandalonePage:
             except SourceError as error:
                 findings.append(Finding(error.path, error.line, 1, "unreadable", error.message))
             findings.extend(page_findings(shown, text))
+            # Front matter the host read its own way: ours must load too (no
+            # duplicate keys, no `yes`, no tags), as for `evidencekb check`.
+            doc = split_document(text)
+            if doc.error is not None:
+                findings.append(Finding(shown, doc.error.line, 1, "front-matter", doc.error.message))
         review: dict[str, Any] | None = None
         if ext.check_claims and text:
             assessment = assess_article(
