@@ -262,3 +262,12 @@ def test_mkdocs_2_gets_one_clear_message(tmp_path: Path) -> None:
     plugin = run([sys.executable, "-c", "import evidence_kb.hosts.mkdocs.plugin"], tmp_path, env)
     assert plugin.returncode == 1
     assert plugin.stderr.splitlines()[-1] == f"evidence_kb.hosts.mkdocs.guard.UnsupportedHost: {advice}"
+
+
+def test_zensical_search_skips_what_we_add_around_articles(real_sites: Path) -> None:
+    index = (real_sites / "site-zensical" / "search.json").read_text()
+    article = sorted((real_sites / "docs" / "articles").glob("*.md"))[0].read_text()
+    section = next(line[3:].strip() for line in article.splitlines() if line.startswith("## "))
+    assert section in index  # an article's own section is searchable
+    for ours in ("Article review status", "Professional medical disclaimer", "Related questions in this"):
+        assert ours not in index, ours

@@ -48,12 +48,25 @@ def _render(template: str, page_url: str, **context: Any) -> str:
 
 def review_block(review: dict[str, Any], page_url: str) -> str:
     """The review status (banner, tracker, last updated, reviewers, policy link)."""
-    return _render(BEFORE, page_url, ekb_review=lambda page: review)
+    return _outside_search(_render(BEFORE, page_url, ekb_review=lambda page: review))
 
 
 def after_block(reader: PageReader, page_url: str) -> str:
     """The disclaimer and "Have a follow-up question?"."""
-    return _render(AFTER, page_url, ekb_reader=lambda page: reader)
+    return _outside_search(_render(AFTER, page_url, ekb_reader=lambda page: reader))
+
+
+def _outside_search(html: str) -> str:
+    """Mark the block's element as Material's and Zensical's search skip it.
+
+    Under MkDocs the theme adds these blocks around the content, which search
+    never sees; in the content they would be indexed with every article.
+    """
+    start = html.find("<")
+    end = html.find(">", start)
+    if start < 0 or end < 0 or html[start + 1] in "!/":
+        return html
+    return html[:end] + " data-search-exclude" + html[end:]
 
 
 def dashboard_block(context: dict[str, Any], page_url: str) -> str:
