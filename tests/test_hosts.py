@@ -271,3 +271,20 @@ def test_zensical_search_skips_what_we_add_around_articles(real_sites: Path) -> 
     assert section in index  # an article's own section is searchable
     for ours in ("Article review status", "Professional medical disclaimer", "Related questions in this"):
         assert ours not in index, ours
+
+
+def test_verify_finds_pages_under_either_url_layout(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(ROOTS / "hosts", root)
+    config = root / "mkdocs.yml"
+    config.write_text("use_directory_urls: false\n" + config.read_text())
+    build("mkdocs", root, "site")
+    assert (root / "site" / "articles" / "first.html").is_file()
+    result = evidencekb(root, "verify", "site")
+    assert (result.returncode, result.stdout) == (0, "verified 4 page(s), 2 article(s): 0 problem(s)\n")
+    (root / "site" / "articles" / "first.html").unlink()
+    result = evidencekb(root, "verify", "site", "--format", "github")
+    assert result.returncode == 1
+    assert result.stdout == (
+        "::error file=docs/articles/first.md,line=1,col=1,title=page-missing::article articles/first.md has no page in site\n"
+    )
