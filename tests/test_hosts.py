@@ -288,3 +288,11 @@ def test_verify_finds_pages_under_either_url_layout(tmp_path: Path) -> None:
     assert result.stdout == (
         "::error file=docs/articles/first.md,line=1,col=1,title=page-missing::article articles/first.md has no page in site\n"
     )
+
+
+def test_zensical_finds_the_library_next_to_mkdocs_yml(tmp_path: Path) -> None:
+    shutil.copytree(ROOTS / "hosts", tmp_path / "kb")
+    # Run from elsewhere: `bibliography` is relative to mkdocs.yml, not to the working directory.
+    result = run([str(BIN / "zensical"), "build", "--clean", "-f", "kb/mkdocs.yml"], tmp_path, ENV)
+    assert result.returncode == 0, result.output
+    assert evidencekb(tmp_path / "kb", "verify", "site").returncode == 0
