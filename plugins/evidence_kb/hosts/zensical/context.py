@@ -27,11 +27,13 @@ def page_context(md: Markdown) -> PageContext | None:
     if found is None:
         return None
     page, config = found.page, found.config
-    docs_dir = Path(config["docs_dir"])
+    root = Path(config["root_dir"]).resolve()
+    # Relative to mkdocs.yml's folder as written, whatever the working directory.
+    docs_dir = root / config["docs_dir"]
     extensions = [name for name in config.get("markdown_extensions", []) if isinstance(name, str)]
     configs: dict[str, dict[str, Any]] = dict(config.get("mdx_configs") or {})
     return PageContext(
-        root=Path(config["root_dir"]).resolve(),
+        root=root,
         docs_dir=docs_dir,
         source=docs_dir / page.path if page.path else None,
         url=page.url,
