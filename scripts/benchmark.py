@@ -363,7 +363,11 @@ def run_child(args: list[str], cwd: Path) -> dict[str, Any]:
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code
-    return {"seconds": seconds, "max_rss_mb": usage.ru_maxrss / 1024, "code": code, "stdout": out, "stderr": err}
+    # CPU time (user + system) moves far less than wall time with what else
+    # the machine runs; both are reported.
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"seconds": seconds, "cpu_seconds": cpu, "max_rss_mb": usage.ru_maxrss / 1024, "code": code,
+            "stdout": out, "stderr": err}
 
 
 def mkdocs_build(corpus: Path, config: str, site: str) -> list[str]:
@@ -464,11 +468,14 @@ def one_round(corpus: Path, only: set[str]) -> dict[str, dict[str, Any]]:
     for name, step in steps:
         if only and name not in only:
             continue
+        load = os.getloadavg()[0]
         result = step()
+        result["load"] = load
         if result["code"] != 0:
             sys.exit(f"benchmark: {name} failed (exit {result['code']}):\n{result['stderr'][-3000:]}")
         results[name] = {k: v for k, v in result.items() if k not in ("stdout", "stderr", "code")}
-        print(f"  {name:<11} {result['seconds']:7.2f} s  {result['max_rss_mb']:7.0f} MB", flush=True)
+        print(f"  {name:<11} {result['seconds']:7.2f} s  cpu {result['cpu_seconds']:7.2f} s  "
+              f"{result['max_rss_mb']:7.0f} MB", flush=True)
     return results
 
 
@@ -482,8 +489,12 @@ def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         values = [r[name] for r in rounds]
         medians[name] = {
             "seconds": statistics.median(v["seconds"] for v in values),
+            "cpu_seconds": statistics.median(v["cpu_seconds"] for v in values),
             "max_rss_mb": max(v["max_rss_mb"] for v in values),
             "runs": [round(v["seconds"], 3) for v in values],
+            "cpu_runs": [round(v["cpu_seconds"], 3) for v in values],
+            # The machine's 1-minute load average when each run started.
+            "load": [round(v["load"], 2) for v in values],
         }
         if name == "serve":
             for extra in ("rebuild_seconds", "bibliography_parses", "formatting_calls"):
@@ -494,6 +505,7 @@ def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         for name in ("cold", "warm", "clone"):
             if name in medians:
                 ratios[f"{name}_time_vs_plain"] = medians[name]["seconds"] / base["seconds"]
+                ratios[f"{name}_cpu_vs_plain"] = medians[name]["cpu_seconds"] / base["cpu_seconds"]
                 ratios[f"{name}_memory_vs_plain"] = medians[name]["max_rss_mb"] / base["max_rss_mb"]
     if "material" in medians and "warm" in medians:
         ratios["ours_warm_vs_default_material"] = medians["warm"]["seconds"] / medians["material"]["seconds"]
@@ -562,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "serve":
                 extra = (f"  (rebuild {m['rebuild_seconds']:.2f} s, bibliography parses {m['bibliography_parses']:.0f},"
                          f" formatting calls {m['formatting_calls']:.0f})")
-            print(f"  {name:<11} {m['seconds']:7.2f} s  peak {m['max_rss_mb']:6.0f} MB{extra}")
+            print(f"  {name:<11} {m['seconds']:7.2f} s  cpu {m['cpu_seconds']:7.2f} s  peak {m['max_rss_mb']:6.0f} MB{extra}")
         print("ratios:")
         for name, value in summary["ratios"].items():
             print(f"  {name:<32} {value:.3f}")

@@ -43,7 +43,6 @@ from evidence_kb.engine.page.claims import (
     REFERENCES_CLASS,
     Claim,
     find_claims,
-    own_text,
 )
 from evidence_kb.engine.page.lines import parse_marker, strip_markers
 
@@ -316,7 +315,7 @@ class ClaimTreeprocessor(Treeprocessor):
         claims = find_claims(root, stash=raw, clean=strip_markers)
         self.ext.result.claims = claims
         self.ext.result.claim_lines = {
-            i: parse_marker(own_text(c.element)) for i, c in enumerate(claims)
+            i: parse_marker(c.raw) for i, c in enumerate(claims)
         }
 
 

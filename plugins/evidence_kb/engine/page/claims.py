@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
 CITATION_CLASS = "ekb-cite"
@@ -47,6 +47,8 @@ class Claim:
     cited: bool
     exempt: str | None = None
     lead_in_covered: bool = False
+    # Its own text as rendered, placeholders and line markers included.
+    raw: str = field(default="", repr=False)
 
     @property
     def needs_citation(self) -> bool:
@@ -101,6 +103,27 @@ def own_text(el: Element, skip_citations: bool = False) -> str:
     return "".join(parts)
 
 
+def _own_content(el: Element) -> tuple[str, str, bool]:
+    """`own_text(el)`, `own_text(el, skip_citations=True)` and `_cites(el)` in one walk."""
+    text = el.text or ""
+    raw = [text]
+    shown = [text]
+    cites = False
+    for child in el:
+        if not _nested_block(el, child):
+            child_raw, child_shown, child_cites = _own_content(child)
+            raw.append(child_raw)
+            if CITATION_CLASS in (child.get("class") or "").split():
+                cites = cites or child.tag == "sup"
+            else:
+                shown.append(child_shown)
+            cites = cites or child_cites
+        tail = child.tail or ""
+        raw.append(tail)
+        shown.append(tail)
+    return "".join(raw), "".join(shown), cites
+
+
 def _cites(el: Element) -> bool:
     return any(
         n.tag == "sup" and CITATION_CLASS in _classes(n) for n in _own_nodes(el)
@@ -140,28 +163,25 @@ def find_claims(
     claims: list[Claim] = []
     by_element: dict[Element, Claim] = {}
 
-    def skipped(el: Element) -> bool:
-        node: Element | None = el
-        while node is not None:
-            if _classes(node) & SKIPPED_CLASSES or node.tag in ("pre", "code", "thead"):
-                return True
-            node = parents.get(node)
-        return False
-
+    # Inside a skipped container, everything is skipped: marked top-down
+    # (iter() visits a parent before its children).
+    skipped: set[Element] = set()
     for el in root.iter():
-        kind = _kind(el, parents)
-        if kind is None or skipped(el):
+        if el in skipped or el.tag in ("pre", "code", "thead") or _classes(el) & SKIPPED_CLASSES:
+            skipped.add(el)
+            skipped.update(el)
             continue
-        raw = own_text(el)
+        kind = _kind(el, parents)
+        if kind is None:
+            continue
+        raw, shown, cites = _own_content(el)
         if el.tag == "tr":
             # Cells read as "Ibuprofen | 400 mg", not "Ibuprofen400 mg".
-            shown = " | ".join(own_text(cell, skip_citations=True) for cell in el)
-        else:
-            shown = own_text(el, skip_citations=True)
+            shown = " | ".join(_own_content(cell)[1] for cell in el)
         text = clean(_visible(shown))
         if not text.strip():
             continue
-        claim = Claim(kind, el, text, _cites(el), _exemption(raw, stash))
+        claim = Claim(kind, el, text, cites, _exemption(raw, stash), raw=raw)
         claims.append(claim)
         by_element[el] = claim
 
