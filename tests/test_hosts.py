@@ -296,3 +296,20 @@ def test_zensical_finds_the_library_next_to_mkdocs_yml(tmp_path: Path) -> None:
     result = run([str(BIN / "zensical"), "build", "--clean", "-f", "kb/mkdocs.yml"], tmp_path, ENV)
     assert result.returncode == 0, result.output
     assert evidencekb(tmp_path / "kb", "verify", "site").returncode == 0
+
+
+def test_a_page_whose_source_cannot_be_read_is_not_published_unchecked(tmp_path: Path) -> None:
+    from evidence_kb.engine.context import PageContext
+
+    (tmp_path / "references.bib").write_text(BIB)
+    missing = tmp_path / "docs" / "articles" / "gone.md"
+
+    def context(md: markdown.Markdown) -> PageContext:
+        return PageContext(root=tmp_path, docs_dir=tmp_path / "docs", source=missing, url="articles/gone/")
+
+    with pytest.raises(BuildFailure) as error:
+        markdown.markdown("A claim [@roe2020test].", extensions=["evidence_kb"],
+                          extension_configs={"evidence_kb": {"page_context": context, "root": str(tmp_path)}})
+    assert str(error.value) == (
+        f"evidence-kb: {missing}: the host names this page's source, which cannot be read; the page cannot be checked"
+    )

@@ -63,7 +63,11 @@ class StandalonePage:
         self.context = context
         self.site = site
         source = context.source if context is not None else None
-        self.source = source if source is not None and source.is_file() else None
+        if source is not None and not source.is_file():
+            # Unchecked is not an option: say so rather than publish the page as a plain one.
+            raise BuildFailure(f"evidence-kb: {source}: the host names this page's source, which cannot be read; "
+                               "the page cannot be checked")
+        self.source = source
         self.tree_done = False
 
     @classmethod
