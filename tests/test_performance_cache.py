@@ -1,11 +1,14 @@
-"""Issue 8: the persistent caches are invisible except in speed.
+"""Issues 8 and 16: the persistent caches are invisible except in speed.
 
-- formatted references (core/refcache.py): a changed entry or a new style
-  version renders the new text; a corrupt cache file is ignored; each entry
-  is formatted at most once per build (calls counted);
-- `evidencekb check` (checkcache.py): unchanged pages come from the cache,
+- one cache layer (cache/store.py): keys follow content (our code's bytes,
+  never file times), so a style edit shows in the next warm build and a
+  fresh copy with `.cache/` restored hits; damaged files are ignored;
+- formatted references (cache/references.py): a changed entry renders the
+  new text; each entry is formatted at most once per build (calls counted);
+- `evidencekb check` (cache/checks.py): unchanged pages come from the cache,
   edited pages and a changed library are checked again;
-- core/latex.py gives exactly what pybtex gives;
+- the parsed library (cache/library.py) is restored and invalidated;
+- engine/bib/latex.py gives exactly what pybtex gives;
 - the benchmark's corpus generator is deterministic and its corpus is clean.
 """
 
@@ -137,6 +140,9 @@ def test_code_fingerprint_follows_content_not_times(tmp_path: Path) -> None:
     assert store.fingerprint_of(code, versions) != before
     template.write_bytes(template.read_bytes()[:-1])
     assert store.fingerprint_of(code, versions) == before
+    (code / "__pycache__").mkdir(exist_ok=True)
+    (code / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    assert store.fingerprint_of(code, versions) == before  # compiled files follow the sources
     assert store.fingerprint_of(code, {**versions, "pybtex": "0.0"}) != before
 
 

@@ -2,8 +2,8 @@
 
 - **Keys are content hashes.** Each cache file carries a key made of the
   digests of its inputs and of :func:`code_fingerprint`: the bytes of every
-  file of this package that can change an output (Python, templates, CSS,
-  JS) and the versions of the libraries that shape it. Nothing is bumped by
+  file of this package (Python, templates, CSS, JS, the dashboard page) and
+  the versions of the libraries that shape its output. Nothing is bumped by
   hand and no file time is read, so an edited style shows in the next build,
   and a fresh clone with `.cache/` restored (CI) finds every entry valid.
 - **One writer.** :func:`~evidence_kb.engine.files.write_atomically`, the
@@ -35,8 +35,8 @@ log = logging.getLogger("mkdocs.plugins.evidence_kb.cache")
 # Relative to the project (the folder of mkdocs.yml), beside Material's caches.
 CACHE_DIR = ".cache/evidence-kb"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-# What in the package can change a cached result.
-CODE_SUFFIXES = (".py", ".html", ".css", ".js")
+# Compiled files follow from the sources, which are hashed.
+SKIPPED_SUFFIXES = (".pyc", ".pyo")
 # The libraries whose behaviour is part of what we cache.
 LIBRARIES = ("pybtex", "latexcodec", "markdown", "pymdown-extensions", "mkdocs", "nh3", "pydantic", "pyyaml")
 
@@ -58,10 +58,10 @@ def digest(*parts: str | bytes) -> str:
 
 
 def fingerprint_of(folder: Path, versions: dict[str, str]) -> str:
-    """A digest of the bytes of every code file under `folder` and of `versions`."""
+    """A digest of the bytes of every file under `folder` (but compiled Python) and of `versions`."""
     parts: list[str | bytes] = [json.dumps(versions, sort_keys=True)]
-    for path in sorted(p for p in folder.rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file()):
-        if "__pycache__" in path.parts:
+    for path in sorted(folder.rglob("*")):
+        if "__pycache__" in path.parts or path.suffix in SKIPPED_SUFFIXES or not path.is_file():
             continue
         parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
     return digest(*parts)

@@ -72,8 +72,6 @@ class PageResult:
     claim_lines: dict[int, int | None] = field(default_factory=dict)
     # Cited key -> the ids of the citation groups citing it, in order.
     backlinks: dict[str, list[str]] = field(default_factory=dict)
-    # Set when the result comes from the page cache, which keeps no claims.
-    uncited: bool | None = None
 
     @property
     def cited_keys(self) -> list[str]:
@@ -82,8 +80,6 @@ class PageResult:
     @property
     def needs_citations(self) -> bool:
         """Some claim of the page cites nothing."""
-        if self.uncited is not None:
-            return self.uncited
         return any(claim.needs_citation for claim in self.claims)
 
 
