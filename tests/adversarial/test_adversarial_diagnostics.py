@@ -47,6 +47,14 @@ CASES = [
      "---\ntitle: 'Back pain\nstatus: 'submitted'\n---\n" + BODY,
      [f"{A}:2:8: invalid YAML in front matter: field 'title': the quote ' opened here is never closed: "
       "end the text with ' on the same line"]),
+    ("unclosed quote inside a flow list",
+     '---\ntitle: T\nstatus: submitted\ntags: ["Pain, Back]\n---\n' + BODY,
+     [f'{A}:4:8: invalid YAML in front matter: field \'tags\': the quote " opened here is never closed: '
+      'end the text with " on the same line']),
+    ("a quote inside quoted text ends it early",
+     "---\ntitle: 'What's best for back pain?'\nstatus: submitted\n---\n" + BODY,
+     [f"{A}:2:8: invalid YAML in front matter: field 'title': the text quoted with ' here ends before the value "
+      "does: inside '...' write '' for a ', or quote the whole value with the other kind of quote"]),
     ("impossible calendar date names its field",
      "---\ntitle: T\nstatus: submitted\ncreated: 2024-02-30\n---\n" + BODY,
      [f"{A}:4:10: front matter field 'created': invalid date '2024-02-30': day is out of range for month"]),

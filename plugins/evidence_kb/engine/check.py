@@ -17,7 +17,7 @@ from typing import Any
 from markdown import Markdown
 
 from evidence_kb.engine.bib.library import Bibliography
-from evidence_kb.engine.collisions import ArticlePage, collisions, page_url
+from evidence_kb.engine.collisions import ArticlePage, collisions
 from evidence_kb.engine.extension import EvidenceExtension, PageResult
 from evidence_kb.engine.findings import Finding, Severity
 from evidence_kb.engine.page.frontmatter import split_document
@@ -28,6 +28,7 @@ from evidence_kb.engine.page.scripts import page_findings
 from evidence_kb.engine.review.state import assess_article
 from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
+from evidence_kb.engine.urls import page_url
 
 LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+")
 CONTAINER_PREFIX = re.compile(r"^(?:[ \t]|>)+")

@@ -11,7 +11,6 @@ Each collision is one error at the second file, naming the first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from evidence_kb.engine.findings import Finding
 
@@ -21,24 +20,9 @@ class ArticlePage:
     """What a collision is judged on: where the article is and what it is called."""
 
     shown: str  # as messages show it (`docs/articles/a.md`)
-    url: str  # its address in the site (`articles/a/`)
+    url: str  # its address in the site (`articles/a/`, engine/urls.py)
     title: str = ""
     title_line: int = 1
-
-
-def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
-    """The address MkDocs gives a page (mkdocs.structure.files.File.url).
-
-    >>> page_url("articles/x.md"), page_url("articles/x/index.md"), page_url("index.md")
-    ('articles/x/', 'articles/x/', '')
-    >>> page_url("articles/x.md", use_directory_urls=False)
-    'articles/x.html'
-    """
-    path = PurePosixPath(src_uri)
-    parent = "" if str(path.parent) == "." else f"{path.parent}/"
-    if path.stem in ("index", "README"):
-        return parent if use_directory_urls else f"{parent}index.html"
-    return f"{parent}{path.stem}/" if use_directory_urls else f"{parent}{path.stem}.html"
 
 
 def _same_title(title: str) -> str:

@@ -268,20 +268,22 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, first_line: int) -> Fr
     """One finding for a YAML syntax error, where an editor has to look."""
     problem = error.problem or str(error)
     mark = error.problem_mark or error.context_mark
-    unclosed = _unclosed_quote(text, mark.line if mark else len(text))
-    if unclosed is not None:
-        # The parser notices an unclosed quote only where the text it
+    quoted = _quote_problem_before(text, mark.line if mark else len(text))
+    if quoted is not None:
+        # The parser notices a quoting mistake only where the text it
         # swallowed stops making sense: the place to fix is the quote.
-        row, column, quote, key = unclosed
-        line = first_line + row
-        where = f"field {key!r}: " if key else ""
+        where = f"field {quoted.key!r}: " if quoted.key else ""
+        q = quoted.quote
+        if quoted.unclosed:
+            what = f"the quote {q} opened here is never closed: end the text with {q} on the same line"
+        else:
+            inside = '\\"' if q == '"' else "''"
+            what = (f"the text quoted with {q} here ends before the value does: inside {q}...{q} write "
+                    f"{inside} for a {q}, or quote the whole value with the other kind of quote")
         return FrontMatterError(
-            line,
-            f"invalid YAML in front matter: {where}the quote {quote} opened here is never closed: "
-            f"end the text with {quote} on the same line",
-            column + 1,
+            first_line + quoted.row, f"invalid YAML in front matter: {where}{what}", quoted.column + 1
         )
-    elif "could not determine a constructor" in problem:
+    if "could not determine a constructor" in problem:
         problem = "tags that construct objects are not allowed in front matter" + (
             f" ({problem.split('tag')[-1].strip()})" if "tag" in problem else ""
         )
@@ -290,32 +292,60 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, first_line: int) -> Fr
     return FrontMatterError(line, f"invalid YAML in front matter: {problem}", column)
 
 
-# A value that opens a quote: `key: "...` or `- "...`.
-QUOTED_VALUE = re.compile(r"""^(\s*(?:-\s+)?(?:([^\s:#'"-][^:#]*?)\s*:\s+)?)(["'])""")
+# The key a front matter line sets (`title:`, `- name:`), for messages.
+LINE_KEY = re.compile(r"""^\s*(?:-\s+)?([^\s:#'"\[\]{},-][^:#]*?)\s*:(?:\s|$)""")
+# Where a quoted value may start: the line's start, or after `: `, `- `, `[`, `{` or `,`.
+VALUE_START = re.compile(r"""(?:^|:\s|-\s|[\[{,])\s*$""")
 
 
-def _unclosed_quote(text: str, last_row: int) -> tuple[int, int, str, str] | None:
-    """The first value up to row `last_row` whose quote does not close on its line.
+@dataclass(frozen=True)
+class QuoteProblem:
+    """A quoted value that does not close on its line, or closes before the value ends."""
 
-    Returns (row, column, quote, key), 0-based. YAML lets quoted text run
-    over several lines, but front matter values are one line: a quote left
-    open is what makes the following lines fail to parse.
+    row: int  # 0-based, in the front matter
+    column: int  # 0-based, of the opening quote
+    quote: str
+    key: str
+    unclosed: bool
 
-    >>> _unclosed_quote('a: "ok"\\nb: "open\\nc: 1', 5)
-    (1, 3, '"', 'b')
-    >>> _unclosed_quote("a: 'it''s'\\n- 'x", 5)
-    (1, 2, "'", '')
+
+def _quote_problem(line: str, row: int) -> QuoteProblem | None:
+    """The first quoted value of a line that is left open, or followed by more text.
+
+    >>> _quote_problem('tags: ["Pain, Back]', 0)
+    QuoteProblem(row=0, column=7, quote='"', key='tags', unclosed=True)
+    >>> _quote_problem("title: 'it's'", 0)
+    QuoteProblem(row=0, column=7, quote="'", key='title', unclosed=False)
+    >>> _quote_problem("title: 'it''s' # fine", 0) is None
+    True
     """
-    for row, line in enumerate(text.split("\n")[: last_row + 1]):
-        match = QUOTED_VALUE.match(line)
-        if not match:
+    key_match = LINE_KEY.match(line)
+    key = key_match.group(1) if key_match else ""
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if char == "#" and (index == 0 or line[index - 1].isspace()):
+            return None  # a comment
+        if char in "\"'" and VALUE_START.search(line[:index]):
+            pattern = r'"(?:[^"\\]|\\.)*"' if char == '"' else r"'(?:[^']|'')*'"
+            closed = re.compile(pattern).match(line, index)
+            if closed is None:
+                return QuoteProblem(row, index, char, key, unclosed=True)
+            after = line[closed.end() :].lstrip()
+            if after and after[0] not in ",]}#" and not (key_match is None and after.startswith(":")):
+                return QuoteProblem(row, index, char, key, unclosed=False)
+            index = closed.end()
             continue
-        quote, rest = match.group(3), line[match.end() :]
-        closed = (
-            re.match(r'(?:[^"\\]|\\.)*"', rest) if quote == '"' else re.match(r"(?:[^']|'')*'(?!')", rest)
-        )
-        if not closed:
-            return row, match.end() - 1, quote, match.group(2) or ""
+        index += 1
+    return None
+
+
+def _quote_problem_before(text: str, last_row: int) -> QuoteProblem | None:
+    """The first quote problem up to row `last_row` (where YAML noticed something)."""
+    for row, line in enumerate(text.split("\n")[: last_row + 1]):
+        found = _quote_problem(line, row)
+        if found is not None:
+            return found
     return None
 
 
