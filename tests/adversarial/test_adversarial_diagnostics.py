@@ -58,6 +58,9 @@ CASES = [
     ("impossible calendar date names its field",
      "---\ntitle: T\nstatus: submitted\ncreated: 2024-02-30\n---\n" + BODY,
      [f"{A}:4:10: front matter field 'created': invalid date '2024-02-30': day is out of range for month"]),
+    ("impossible calendar date, quoted",
+     '---\ntitle: T\nstatus: submitted\nupdated: "2025-04-31"\n---\n' + BODY,
+     [f"{A}:4:1: front matter field 'updated': invalid date '2025-04-31': day is out of range for month"]),
     ("a review dated after the build",
      "---\ntitle: T\nstatus: under-review\nreviewed: 2026-03-01\n---\n" + BODY,
      [f"{A}:4:1: front matter field 'reviewed': the review date 2026-03-01 is after the build date (2026-01-15): "

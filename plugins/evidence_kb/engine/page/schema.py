@@ -88,8 +88,11 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+        except ValueError as error:
+            if value.replace("-", "").isdigit():  # written right, but no such day
+                raise PydanticCustomError(
+                    "date_value", "invalid date {got}: {why}", {"got": repr(value), "why": str(error)}
+                ) from None
     raise PydanticCustomError(
         "date_format", "expected a date written YYYY-MM-DD (for example 2025-10-20), got {got}", {"got": repr(value)}
     )
