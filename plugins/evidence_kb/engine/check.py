@@ -182,7 +182,7 @@ class Checker:
         message = f"unknown citation key '@{key}' {where}"
         suggestions = self.bibliography.suggest(key)
         if suggestions:
-            message += "; did you mean " + " or ".join(f"'@{s}'" for s in suggestions) + "?"
+            message += "; did you mean " + " or ".join(f"'@{shown_key(s)}'" for s in suggestions) + "?"
         return Finding(shown, line, column, "unknown-key", message)
 
     def check_bibliography(self, cited: Iterable[str] | None) -> list[Finding]:
