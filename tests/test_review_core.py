@@ -55,6 +55,12 @@ def test_model_fields_are_valid() -> None:
         ("created: 2025-02-01\nupdated: 2025-01-01", "a.md:3:1: front matter field 'updated': updated (2025-01-01) "
          "is before created (2025-02-01)"),
         ("reviwers: []", "a.md:2:1: warning: unknown front matter field 'reviwers'; did you mean 'reviewers'?"),
+        ("title: 2024-01-01", "a.md:2:1: front matter field 'title': expected text, got a date: '2024-01-01' would be "
+         'read as 2024-01-01; quote it: "2024-01-01"'),
+        ("status:", "a.md:2:1: front matter field 'status': is empty; use one of 'submitted', 'under-review' or "
+         "'approved'"),
+        ("tags: [2024, Pain]", "a.md:2:1: front matter field 'tags[0]': expected text, got a number: '2024' would be "
+         'read as 2024; quote it: "2024"'),
     ],
 )
 def test_schema_errors_name_line_field_and_what_is_allowed(front: str, expected: str) -> None:

@@ -242,6 +242,8 @@ def _describe(error: Any, raw: str | None = None) -> str:
     ctx = error.get("ctx") or {}
     got = error.get("input")
     if kind == "literal_error":
+        if got is None:
+            return f"is empty; use one of {ctx.get('expected', '')}"
         return f"{got!r} is not allowed; use one of {ctx.get('expected', '')}"
     if kind == "missing":
         return "is required"
@@ -250,9 +252,11 @@ def _describe(error: Any, raw: str | None = None) -> str:
     if kind == "list_type":
         return f"expected a list (one `- item` per line), got {raw if raw is not None else got!r}"
     if kind in ("string_type", "string_too_short"):
-        if isinstance(got, (int, float)) and raw is not None:
-            kind_of = "true/false" if isinstance(got, bool) else "a number"
-            return f"expected text, got {kind_of}: {raw!r} would be read as {got!r}; quote it: \"{raw}\""
+        if isinstance(got, (int, float, dt.date)) and raw is not None:
+            # YAML read the text as something else: show it as written.
+            kind_of = "true/false" if isinstance(got, bool) else "a date" if isinstance(got, dt.date) else "a number"
+            read_as = got.isoformat() if isinstance(got, dt.date) else repr(got)
+            return f"expected text, got {kind_of}: {raw!r} would be read as {read_as}; quote it: \"{raw}\""
         return f"expected non-empty text, got {got!r}"
     if kind == "string_pattern_mismatch":
         return "expected `sha256:` and 64 hex digits, as `evidencekb review approve` writes it"
