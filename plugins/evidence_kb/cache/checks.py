@@ -30,6 +30,7 @@ from typing import Any
 from evidence_kb.cache import store
 from evidence_kb.cache.store import CACHE_DIR, log
 from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.check import Checker, Exemption, PageReport
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.site import SiteConfig
@@ -48,6 +49,8 @@ def settings_digest(site: SiteConfig, today: dt.date | None = None) -> str:
         "format": FORMAT,
         "code": store.code_fingerprint(),
         "today": (today or dt.date.today()).isoformat(),
+        # The evidence rules count sources' age from the build date.
+        "build_date": build_date().isoformat(),
         "docs": os.path.relpath(site.docs_dir.resolve(), site.root.resolve()),
         "options": site.options.model_dump(),
         "extensions": [e if isinstance(e, str) else repr(e) for e in site.extensions],

@@ -8,6 +8,7 @@ and with line markers (core/lines.py), so every finding has a line.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from markdown import Markdown
 
 from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.collisions import ArticlePage, collisions
 from evidence_kb.engine.extension import EvidenceExtension, PageResult
 from evidence_kb.engine.findings import Finding, Severity
@@ -26,6 +28,7 @@ from evidence_kb.engine.page.keychars import shown as shown_key
 from evidence_kb.engine.page.lines import add_markers
 from evidence_kb.engine.page.scripts import page_findings
 from evidence_kb.engine.review.state import assess_article
+from evidence_kb.engine.rules import Rulebook
 from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
 from evidence_kb.engine.urls import page_url
@@ -91,9 +94,19 @@ class Report:
 class Checker:
     """Checks pages against one bibliography with the site's Markdown setup."""
 
-    def __init__(self, site: SiteConfig, bibliography: Bibliography) -> None:
+    def __init__(self, site: SiteConfig, bibliography: Bibliography, today: dt.date | None = None) -> None:
         self.site = site
         self.bibliography = bibliography
+        # The evidence rules' "now" (SOURCE_DATE_EPOCH when set).
+        self.today = today or build_date()
+        self._rulebook: Rulebook | None = None
+
+    @property
+    def rulebook(self) -> Rulebook:
+        """The site's evidence rules (engine/rules.py), made when first needed."""
+        if self._rulebook is None:
+            self._rulebook = Rulebook(self.site.options.evidence_rules, self.bibliography, self.today)
+        return self._rulebook
 
     def render(self, body: str, is_article: bool, first_line: int | None,
                reference_list: bool = False) -> tuple[str, PageResult]:
@@ -165,6 +178,11 @@ class Checker:
                     Finding(shown, line, column, "uncited-claim",
                             f'claim without citation: "{claim.snippet()}"', severity)
                 )
+            elif claim.cited:
+                for breach in self.rulebook.breaches(claim.evidence):
+                    report.findings.append(
+                        Finding(shown, line, column, breach.code, breach.message(claim.snippet()), breach.severity)
+                    )
         report.findings.sort()
         return report
 

@@ -42,6 +42,7 @@ from evidence_kb.engine.page.claims import (
     CITATION_CLASS,
     REFERENCES_CLASS,
     Claim,
+    Evidence,
     find_claims,
 )
 from evidence_kb.engine.page.lines import parse_marker, strip_markers
@@ -81,6 +82,11 @@ class PageResult:
     def needs_citations(self) -> bool:
         """Some claim of the page cites nothing."""
         return any(claim.needs_citation for claim in self.claims)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        """What each citing claim cites and where: what the evidence rules judge."""
+        return [claim.evidence for claim in self.claims if claim.cited and claim.exempt is None]
 
 
 class _Reset(Preprocessor):
@@ -134,16 +140,22 @@ class CitationTreeprocessor(Treeprocessor):
         bib = self.ext.bibliography
         backlinks: dict[str, list[str]] = {}
         groups = [el for el in root.iter("sup") if el.get(GROUP_ATTR) is not None]
+        self.ext.group_keys = {}
         for index, sup in enumerate(groups, start=1):
             use = result.groups[int(sup.attrib.pop(GROUP_ATTR))]
             group_id = f"cite-{index}"
             numbers: list[int] = []
+            known: list[str] = []
             for key in use.keys:
                 if bib is not None and key in bib:
                     numbers.append(result.numbering.cite(key))
                     backlinks.setdefault(key, []).append(group_id)
+                    known.append(key)
                 else:
                     result.unknown.append((key, use.line))
+            # For the claims' evidence (ClaimTreeprocessor): a rendered group
+            # shows ranges, not every key.
+            self.ext.group_keys[sup] = known
             sup.set("id", group_id)
             self._render_group(sup, numbers, missing=len(numbers) < len(use.keys))
         result.backlinks = backlinks
@@ -308,7 +320,10 @@ class ClaimTreeprocessor(Treeprocessor):
             block = stash[index] if index < len(stash) else ""
             return block if isinstance(block, str) else etree.tostring(block, encoding="unicode")
 
-        claims = find_claims(root, stash=raw, clean=strip_markers)
+        group_keys = self.ext.group_keys
+        claims = find_claims(root, stash=raw, clean=strip_markers,
+                             keys_of=lambda sup: group_keys.get(sup, []))
+        self.ext.group_keys = {}
         self.ext.result.claims = claims
         self.ext.result.claim_lines = {
             i: parse_marker(c.raw) for i, c in enumerate(claims)
@@ -352,6 +367,8 @@ class EvidenceExtension(Extension):
         # Set per page by the host (or, standalone, from the page context): whether this page is an article.
         self.check_claims = check_claims
         self.result = PageResult()
+        # The known keys of each citation element of the page being converted.
+        self.group_keys: dict[etree.Element, list[str]] = {}
         # Standalone: the page being converted (standalone.StandalonePage) and
         # the library file loaded for it (None when a host passed the library).
         self.page: Any = None
@@ -373,7 +390,9 @@ class EvidenceExtension(Extension):
         # After `inline` (20); before `prettify` (10) and `toc` (5), so the
         # reference list heading is in the table of contents.
         md.treeprocessors.register(CitationTreeprocessor(md, self), "ekb-citations", 15)
-        md.treeprocessors.register(ClaimTreeprocessor(md, self), "ekb-claims", 14)
+        # After `attr_list` (8), so claims read the classes it sets (the
+        # evidence rules' `classes`) and no `{: ...}` text; before `toc` (5).
+        md.treeprocessors.register(ClaimTreeprocessor(md, self), "ekb-claims", 7)
         if self.standalone:
             from evidence_kb.engine.standalone import StandalonePage
 

@@ -24,6 +24,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from evidence_kb.engine.blocks import after_block, dashboard_block, review_block
+from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.context import PageContext, PageContextFinder, find_page_context
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.libraries import shared_library
@@ -41,6 +42,7 @@ from evidence_kb.engine.review.reader import (
     articles_from_sources,
 )
 from evidence_kb.engine.review.state import BANNER_TEXT, assess_article, build_today
+from evidence_kb.engine.rules import Rulebook
 from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
 from evidence_kb.engine.urls import page_url, relative_url
@@ -129,7 +131,11 @@ class StandalonePage:
             if assessment.state is not None:
                 review = self._review_context(assessment.state)
         uncited = ext.check_claims and result.needs_citations and ext.options.uncited_claims != "ignore"
-        if result.unknown or uncited:
+        # The evidence rules (engine/rules.py) judge the claims this conversion found.
+        breaks_rules = ext.check_claims and Rulebook(ext.options.evidence_rules, bib, build_date()).breaks(
+            result.evidence
+        )
+        if result.unknown or uncited or breaks_rules:
             findings.extend(self._located(shown, text))
         self._report(findings)
         url = self.context.links_from if self.context is not None else ""
@@ -152,7 +158,8 @@ class StandalonePage:
         checker = Checker(self.site, self.ext.bibliography)  # type: ignore[arg-type]
         if text:
             report = checker.check_text(shown, text, self.ext.check_claims)
-            return [f for f in report.findings if f.code in ("unknown-key", "uncited-claim", "empty-exemption")]
+            return [f for f in report.findings
+                    if f.code in ("unknown-key", "uncited-claim", "empty-exemption") or f.code.startswith("rule-")]
         where = self.ext.options.bibliography
         return [Finding(shown, line or 1, 1, "unknown-key", f"unknown citation key '@{key}' (not in {where})")
                 for key, line in self.ext.result.unknown]

@@ -15,6 +15,10 @@ blocks (an image alone, raw HTML alone).
 A lead-in (ends with a colon and introduces a list) needs no citation of its
 own when every item of that list cites. A claim marked
 ``<!-- uncited: reason -->`` is exempt and listed as an exemption.
+
+Each claim also carries what the evidence rules (engine/rules.py) read: the
+keys it cites, the section headings it stands under and the classes of the
+blocks around it (:class:`Evidence`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,17 @@ EXEMPTION = re.compile(r"<!--\s*uncited\s*:(.*?)-->", re.DOTALL)
 SNIPPET_WORDS = 8
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What a claim cites and where it stands: all the evidence rules need."""
+
+    keys: tuple[str, ...]
+    # Headings of the sections the claim stands under (## and below), outermost first.
+    headings: tuple[str, ...] = ()
+    # Classes of the claim's block and of every block around it.
+    classes: tuple[str, ...] = ()
+
+
 @dataclass
 class Claim:
     """One claim as the reader sees it."""
@@ -49,6 +64,7 @@ class Claim:
     lead_in_covered: bool = False
     # Its own text as rendered, placeholders and line markers included.
     raw: str = field(default="", repr=False)
+    evidence: Evidence = Evidence(())
 
     @property
     def needs_citation(self) -> bool:
@@ -104,7 +120,7 @@ def own_text(el: Element, skip_citations: bool = False) -> str:
 
 
 def _own_content(el: Element) -> tuple[str, str, bool]:
-    """`own_text(el)`, `own_text(el, skip_citations=True)` and `_cites(el)` in one walk."""
+    """`own_text(el)`, `own_text(el, skip_citations=True)` and whether it cites, in one walk."""
     text = el.text or ""
     raw = [text]
     shown = [text]
@@ -124,10 +140,8 @@ def _own_content(el: Element) -> tuple[str, str, bool]:
     return "".join(raw), "".join(shown), cites
 
 
-def _cites(el: Element) -> bool:
-    return any(
-        n.tag == "sup" and CITATION_CLASS in _classes(n) for n in _own_nodes(el)
-    )
+def _citations(el: Element) -> list[Element]:
+    return [n for n in _own_nodes(el) if n.tag == "sup" and CITATION_CLASS in _classes(n)]
 
 
 def _exemption(text: str, stash: Callable[[int], str]) -> str | None:
@@ -148,20 +162,36 @@ def _visible(text: str) -> str:
     return " ".join(text.split())
 
 
+HEADINGS = {f"h{level}": level for level in range(2, 7)}
+
+
 def find_claims(
     root: Element,
     stash: Callable[[int], str] = lambda _: "",
     clean: Callable[[str], str] = lambda text: text,
+    keys_of: Callable[[Element], list[str]] = lambda _: [],
 ) -> list[Claim]:
     """Every claim under `root`, in document order.
 
     `stash` returns the raw HTML behind a placeholder (for exemption
     comments); `clean` removes anything the caller added to the text (line
-    markers) before it is shown.
+    markers) before it is shown; `keys_of` gives the known keys a citation
+    element cites.
     """
     parents = {child: parent for parent in root.iter() for child in parent}
     claims: list[Claim] = []
     by_element: dict[Element, Claim] = {}
+    # The open sections as (level, heading), outermost first; the page's
+    # title (h1) is the question, not a section.
+    sections: list[tuple[int, str]] = []
+
+    def surrounding_classes(el: Element) -> tuple[str, ...]:
+        found: list[str] = []
+        node: Element | None = el
+        while node is not None:
+            found.extend(c for c in (node.get("class") or "").split() if c not in found)
+            node = parents.get(node)
+        return tuple(found)
 
     # Inside a skipped container, everything is skipped: marked top-down
     # (iter() visits a parent before its children).
@@ -170,6 +200,12 @@ def find_claims(
         if el in skipped or el.tag in ("pre", "code", "thead") or _classes(el) & SKIPPED_CLASSES:
             skipped.add(el)
             skipped.update(el)
+            continue
+        level = HEADINGS.get(el.tag)
+        if level is not None:
+            while sections and sections[-1][0] >= level:
+                sections.pop()
+            sections.append((level, clean(_visible(_own_content(el)[1])).strip()))
             continue
         kind = _kind(el, parents)
         if kind is None:
@@ -181,7 +217,9 @@ def find_claims(
         text = clean(_visible(shown))
         if not text.strip():
             continue
-        claim = Claim(kind, el, text, cites, _exemption(raw, stash), raw=raw)
+        keys = tuple(dict.fromkeys(key for sup in _citations(el) for key in keys_of(sup))) if cites else ()
+        evidence = Evidence(keys, tuple(heading for _, heading in sections), surrounding_classes(el))
+        claim = Claim(kind, el, text, cites, _exemption(raw, stash), raw=raw, evidence=evidence)
         claims.append(claim)
         by_element[el] = claim
 

@@ -211,7 +211,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             else:
                 self._report(finding)
         uncited = self.extension.check_claims and result.needs_citations
-        if result.unknown or uncited:
+        # The evidence rules (engine/rules.py) judge the claims this render found.
+        breaks_rules = self.extension.check_claims and self.checker.rulebook.breaks(result.evidence)
+        if result.unknown or uncited or breaks_rules:
             # Rare path: render once more with line markers to say where.
             report = self.checker.check_file(Path(page.file.abs_src_path))
             for finding in report.findings:
