@@ -21,22 +21,22 @@ EPOCH_2026 = {"SOURCE_DATE_EPOCH": "1767225600"}
 EPOCH_2010 = {"SOURCE_DATE_EPOCH": "1262304000"}
 
 BOTTOM_LINE = (
-    'docs/articles/breaks.md:9:1: claim in .ekb-bottom-line cites no Guideline or Systematic review '
+    'docs/articles/breaks.md:10:1: claim in .ekb-bottom-line cites no Guideline or Systematic review '
     '(cites: Randomised trial [@doe2019trial]): "The test treatment helps." '
     "— cite a Guideline or Systematic review that supports it"
 )
 OLD_STEP = (
-    'docs/articles/breaks.md:17:4: warning: claim in "Treatment algorithm" rests only on sources older than '
+    'docs/articles/breaks.md:18:4: warning: claim in "Treatment algorithm" rests only on sources older than '
     '10 years (cites: Case series 2001 [@moe2001series]): "Add the second test treatment if needed" '
     "— cite a source from 2016 or later that supports it"
 )
 WEAK_STEP = (
-    'docs/articles/breaks.md:17:4: claim in "Treatment algorithm" cites no Guideline or Systematic review '
+    'docs/articles/breaks.md:18:4: claim in "Treatment algorithm" cites no Guideline or Systematic review '
     '(cites: Case series [@moe2001series]): "Add the second test treatment if needed" '
     "— cite a Guideline or Systematic review that supports it"
 )
 NO_IDENTIFIER = (
-    "docs/articles/breaks.md:23:1: claim rests only on sources without an identifier "
+    "docs/articles/breaks.md:24:1: claim rests only on sources without an identifier "
     '(cites: Web page [@summary2024]): "The test treatment was first described on a…" '
     "— add the source's DOI, PMID, PMCID, ISBN or URL to its entry in the library, "
     "or cite a source a reader can follow"
@@ -110,7 +110,7 @@ def test_a_second_build_judges_the_library_as_it_is_now(site_copy) -> None:
     result = build(root, "--strict")
     assert result.returncode == 1, result.output
     assert (
-        'docs/articles/holds.md:9:1: claim in .ekb-bottom-line cites no Guideline or Systematic review '
+        'docs/articles/holds.md:10:1: claim in .ekb-bottom-line cites no Guideline or Systematic review '
         '(cites: Randomised trial [@roe2020guideline], Randomised trial [@doe2019trial])'
     ) in result.output
 
@@ -130,7 +130,7 @@ def test_a_rule_can_be_a_warning(site_copy) -> None:
         "        require_identifier:\n          severity: warn",
     ), encoding="utf-8")
     result = check(root)
-    assert NO_IDENTIFIER.replace("23:1: ", "23:1: warning: ") in findings(result.stdout)
+    assert NO_IDENTIFIER.replace("24:1: ", "24:1: warning: ") in findings(result.stdout)
 
 
 def test_no_rules_no_findings(site_copy) -> None:
