@@ -96,6 +96,11 @@ CASES = [
      [f"{A}:7:10: unknown citation key '@r<U+043E>thwell2018' (not in references.bib): it holds U+043E "
       "(CYRILLIC SMALL LETTER O), which looks like the Latin 'o'; looks like 'rothwell2018': "
       "retype it as '@rothwell2018'"]),
+    ("a no-break space inside a key",
+     "---\ntitle: T\nstatus: submitted\n---\n# T\n\nA claim [@alpha\u00a02020].\n",
+     [f"{A}:7:10: unknown citation key '@alpha<U+00A0>2020' (not in references.bib): it holds U+00A0 "
+      "(NO-BREAK SPACE), a space that looks like none or like a plain one; looks like 'alpha2020': "
+      "retype it as '@alpha2020'"]),
     ("an invisible character in a key not in the library: still a citation, not an uncited claim",
      "---\ntitle: T\nstatus: submitted\n---\n# T\n\nA claim [@zeta\u200b2001; @alpha2020].\n",
      [f"{A}:7:10: unknown citation key '@zeta<U+200B>2001' (not in references.bib): it holds U+200B "
@@ -124,7 +129,7 @@ def test_check_reports_each_problem_once_at_its_line(tmp_path, case, source, exp
     result = check(root, env=EPOCH)
     assert result.returncode == 1, result.output
     assert "Traceback" not in result.output
-    assert "\u200b" not in result.output and "\u043e" not in result.output
+    assert not any(char in result.output for char in "\u200b\u043e\u00a0")
     assert finding_lines(result.stdout) == expected
 
 

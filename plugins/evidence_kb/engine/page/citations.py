@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evidence_kb.engine.page.keychars import KEY_INVISIBLES
+from evidence_kb.engine.page.keychars import KEY_INVISIBLES, KEY_SPACES
 
 # A group: `[` then one or more `@key` separated by `;`, then `]`. A key
 # starts with a letter, digit or `_` and may contain the punctuation Pandoc
@@ -19,7 +19,7 @@ from evidence_kb.engine.page.keychars import KEY_INVISIBLES
 # format characters (a zero-width space pasted into a key) are taken as part
 # of the key, so the group is still a citation, of an unknown key the check
 # names (keychars.py), rather than text that seems to cite nothing.
-KEY = rf"[\w{KEY_INVISIBLES}](?:[\w:.#$%&\-+?<>~/{KEY_INVISIBLES}]*[\w{KEY_INVISIBLES}])?"
+KEY = rf"[\w{KEY_INVISIBLES}](?:[\w:.#$%&\-+?<>~/{KEY_INVISIBLES}{KEY_SPACES}]*[\w{KEY_INVISIBLES}])?"
 # Space may include the check's invisible line markers (private use area,
 # see lines.py), so a group that spans two lines is found in both renders.
 SPACE = r"[\s\ue000-\ue01f]*"
@@ -37,8 +37,8 @@ def parse_group(group: str) -> list[str]:
     ['qaseem2017', 'dapas1985']
     >>> parse_group("@a;@a")
     ['a']
-    >>> parse_group("@roth\u200bwell2018")
-    ['roth\u200bwell2018']
+    >>> parse_group("@roth\u200bwell2018; @roth\u00a0well2018")
+    ['roth\u200bwell2018', 'roth\xa0well2018']
     >>> parse_group("qaseem2017")
     Traceback (most recent call last):
     ...
@@ -46,7 +46,9 @@ def parse_group(group: str) -> list[str]:
     """
     keys: list[str] = []
     for part in group.split(";"):
-        part = re.sub(SPACE, "", part)
+        # Space around a key is layout; inside one (a no-break space) it is
+        # part of the key, which the check then reports as unknown.
+        part = re.sub(rf"^{SPACE}|{SPACE}$", "", part)
         if not part.startswith("@") or len(part) < 2:
             raise CitationSyntaxError(f"citation keys start with '@': {part!r}")
         key = part[1:]

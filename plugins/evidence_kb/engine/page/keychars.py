@@ -21,6 +21,9 @@ INVISIBLE_CATEGORIES = {"Cf", "Cc", "Co", "Zs", "Zl", "Zp"}
 # Format characters a citation key may hold so that the group is still
 # taken as a citation (and reported as an unknown key, not as uncited text).
 KEY_INVISIBLES = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+# Spaces other than the plain one (a no-break space pasted from a web page),
+# taken as part of a key only between its characters: `[@a ]` stays `a`.
+KEY_SPACES = "\u00a0\u2000-\u200a\u202f\u205f\u3000"
 
 
 def is_invisible(char: str) -> bool:
@@ -102,7 +105,9 @@ def describe(key: str) -> str:
     parts = []
     for char in odd_characters(key):
         name = unicodedata.name(char, "unnamed character")
-        if is_invisible(char):
+        if unicodedata.category(char) == "Zs":
+            parts.append(f"{code_point(char)} ({name}), a space that looks like none or like a plain one")
+        elif is_invisible(char):
             parts.append(f"{code_point(char)} ({name}), an invisible character")
         else:
             parts.append(f"{code_point(char)} ({name}), which looks like the Latin '{latin_twin(char)}'")
