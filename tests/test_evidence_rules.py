@@ -7,14 +7,20 @@ SOURCE_DATE_EPOCH (2026-01-01), as a reproducible build would.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
+import markdown
 import pytest
 
 from conftest import REPO, run
-from evidence_kb.engine.options import Options, OptionsError
+from evidence_kb.engine.bib.library import parse_bibliography
+from evidence_kb.engine.extension import EvidenceExtension
+from evidence_kb.engine.options import EvidenceRules, MaxAge, Options, OptionsError
+from evidence_kb.engine.page.claims import Evidence
+from evidence_kb.engine.rules import Rulebook
 from evidence_kb.engine.site import load_site_config
 
 EPOCH_2026 = {"SOURCE_DATE_EPOCH": "1767225600"}
@@ -200,3 +206,42 @@ def test_the_real_knowledge_base_keeps_its_rules(site_copy) -> None:
     assert result.returncode == 0, result.output
     built = build(root, "--strict", env={})
     assert built.returncode == 0, built.output
+
+
+# What the rules read of a claim, and how they judge it
+
+LIBRARY = """
+@article{old1990, author = {Roe, R.}, title = {Test title one}, journal = {Journal of Tests}, year = {1990},
+  doi = {10.5555/one}, kind = {Randomised trial}}
+@article{new2024, author = {Roe, R.}, title = {Test title two}, journal = {Journal of Tests}, year = {2024},
+  doi = {10.5555/two}, kind = {Guideline}}
+@article{mid2019, author = {Roe, R.}, title = {Test title three}, journal = {Journal of Tests}, year = {2019},
+  doi = {10.5555/three}, kind = {Cohort study}}
+@misc{undated, author = {Roe, R.}, title = {Test title four}, url = {https://example.org/four}, kind = {Web page}}
+"""
+
+
+def test_a_claim_keeps_every_key_its_headings_and_classes() -> None:
+    bib = parse_bibliography(LIBRARY, "refs.bib")
+    text = (
+        "# A test treatment question\n\n## Treatment\n\n### Step by step\n\n"
+        "1. Three in a row show as a range [@old1990; @new2024; @mid2019]\n\n"
+        "## Other\n\n!!! note\n    Inside a note [@undated]\n"
+    )
+    ext = EvidenceExtension(bibliography=bib, check_claims=True, standalone=False)
+    markdown.markdown(text, extensions=["admonition", ext])
+    evidence = ext.result.evidence
+    assert evidence == [
+        # The title (h1) is the question, not a section.
+        Evidence(("old1990", "new2024", "mid2019"), ("Treatment", "Step by step"), ()),
+        Evidence(("undated",), ("Other",), ("admonition", "note")),
+    ]
+
+
+def test_age_counts_only_dated_sources_and_any_recent_one_answers() -> None:
+    bib = parse_bibliography(LIBRARY, "refs.bib")
+    book = Rulebook(EvidenceRules(max_age=MaxAge(years=10)), bib, dt.date(2026, 1, 1))
+    assert [b.code for b in book.breaches(Evidence(("old1990",)))] == ["rule-max-age"]
+    assert book.breaches(Evidence(("old1990", "mid2019"))) == []
+    # A source without a year is never counted as old.
+    assert book.breaches(Evidence(("old1990", "undated"))) == []

@@ -31,7 +31,7 @@ from pybtex.database import Entry
 from evidence_kb.engine.bib.kinds import entry_kind, has_identifier
 from evidence_kb.engine.bib.library import Bibliography
 from evidence_kb.engine.findings import Severity
-from evidence_kb.engine.options import EvidenceRules, RuleScope
+from evidence_kb.engine.options import EvidenceRules, RequireKinds, RuleScope
 from evidence_kb.engine.page.claims import Evidence
 
 YEAR = re.compile(r"\b(\d{4})\b")
@@ -128,41 +128,50 @@ class Rulebook:
 
     def breaches(self, evidence: Evidence) -> list[Breach]:
         """Every rule the claim breaks; a claim citing no known key is the check's business."""
-        if not self.active or not evidence.keys:
+        if not self.active:
             return []
         sources = [self.source(key) for key in evidence.keys if key in self.bibliography]
         if not sources:
             return []
-        cites = ", ".join(s.shown() for s in sources)
-        found: list[Breach] = []
-        for rule in self.rules.require_kinds:
-            named = where(rule, evidence)
-            if named is not None and not any(s.kind in rule.kinds for s in sources):
-                found.append(Breach(
-                    "rule-require-kinds", _severity(rule.severity),
-                    f"{named} cites no {_or_list(rule.kinds)} (cites: {cites})",
-                    f"cite a {_or_list(rule.kinds)} that supports it",
-                ))
-        identifier = self.rules.require_identifier
-        if identifier is not None:
-            named = where(identifier, evidence)
-            if named is not None and not any(s.followable for s in sources):
-                found.append(Breach(
-                    "rule-require-identifier", _severity(identifier.severity),
-                    f"{named} rests only on sources without an identifier (cites: {cites})",
-                    "add the source's DOI, PMID, PMCID, ISBN or URL to its entry in the library, "
-                    "or cite a source a reader can follow",
-                ))
-        age = self.rules.max_age
-        if age is not None:
-            named = where(age, evidence)
-            oldest_allowed = self.today.year - age.years
-            years = [s.year for s in sources]
-            if named is not None and all(year is not None and year < oldest_allowed for year in years):
-                dated = ", ".join(s.shown(with_year=True) for s in sources)
-                found.append(Breach(
-                    "rule-max-age", _severity(age.severity),
-                    f"{named} rests only on sources older than {age.years} years (cites: {dated})",
-                    f"cite a source from {oldest_allowed} or later that supports it",
-                ))
-        return found
+        found = [self._kinds(rule, evidence, sources) for rule in self.rules.require_kinds]
+        found += [self._identifier(evidence, sources), self._age(evidence, sources)]
+        return [breach for breach in found if breach is not None]
+
+    def _kinds(self, rule: RequireKinds, evidence: Evidence, sources: list[Source]) -> Breach | None:
+        named = where(rule, evidence)
+        if named is None or any(s.kind in rule.kinds for s in sources):
+            return None
+        kinds = _or_list(rule.kinds)
+        return Breach(
+            "rule-require-kinds", _severity(rule.severity),
+            f"{named} cites no {kinds} (cites: {', '.join(s.shown() for s in sources)})",
+            f"cite a {kinds} that supports it",
+        )
+
+    def _identifier(self, evidence: Evidence, sources: list[Source]) -> Breach | None:
+        rule = self.rules.require_identifier
+        named = where(rule, evidence) if rule is not None else None
+        if rule is None or named is None or any(s.followable for s in sources):
+            return None
+        return Breach(
+            "rule-require-identifier", _severity(rule.severity),
+            f"{named} rests only on sources without an identifier (cites: {', '.join(s.shown() for s in sources)})",
+            "add the source's DOI, PMID, PMCID, ISBN or URL to its entry in the library, "
+            "or cite a source a reader can follow",
+        )
+
+    def _age(self, evidence: Evidence, sources: list[Source]) -> Breach | None:
+        rule = self.rules.max_age
+        named = where(rule, evidence) if rule is not None else None
+        if rule is None or named is None:
+            return None
+        oldest_allowed = self.today.year - rule.years
+        # A source without a year is never counted as old.
+        if not all(s.year is not None and s.year < oldest_allowed for s in sources):
+            return None
+        return Breach(
+            "rule-max-age", _severity(rule.severity),
+            f"{named} rests only on sources older than {rule.years} years "
+            f"(cites: {', '.join(s.shown(with_year=True) for s in sources)})",
+            f"cite a source from {oldest_allowed} or later that supports it",
+        )
