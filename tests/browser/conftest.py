@@ -24,7 +24,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("EKB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-NODE_PREFIX = REPO / ".cache" / "node"
+NODE_PREFIX = REPO / ".venv" / "node"
 AXE = NODE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts"
 MODEL_ARTICLE = "articles/baclofen-back-strain/"
