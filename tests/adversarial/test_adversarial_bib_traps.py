@@ -14,6 +14,8 @@ REALBIB = Path(__file__).resolve().parents[1] / "data" / "realbib"
 ALPHA = "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"
 REST = "  author = {Roe, R},\n  title = {T},\n  year = {2019}"
 PAGES = {"articles/t.md": "---\ntitle: T\n---\n\n# T\n\nA claim [@alpha2020].\n", "index.md": "# Home\n"}
+# The traps sit in entry `b`: cited, its problems are errors (uncited, warnings: see below).
+CITING_B = {**PAGES, "articles/u.md": "---\ntitle: U\n---\n\n# U\n\nAnother claim [@b].\n"}
 
 # (trap, library after the alpha2020 entry (which fills lines 1-7), the exact finding)
 TRAPS = [
@@ -25,21 +27,36 @@ TRAPS = [
      "references.bib:8:1: duplicate key 'alpha2020' (first defined at line 1); keep one entry or rename one key"),
     ("undefined @string macro (pybtex would leave the field empty)",
      "@article{b,\n" + REST + ",\n  journal = jnl\n}\n",
-     "references.bib:12:1: undefined @string macro 'jnl': define it with @string{jnl = {...}} or put the value in braces"),
+     "references.bib:12:13: entry 'b', field 'journal': undefined @string macro 'jnl': define it with "
+     "@string{jnl = {...}} or put the value in braces"),
     ("crossref to a missing entry",
      "@inproceedings{b,\n" + REST + ",\n  crossref = {conf2019}\n}\n",
      "references.bib:12:1: entry 'b': crossref 'conf2019' is not in references.bib"),
     ("circular crossref",
      "@inproceedings{b,\n" + REST + ",\n  crossref = {c}\n}\n\n@proceedings{c,\n" + REST + ",\n  crossref = {b}\n}\n",
      "references.bib:12:1: entry 'b': circular crossref (b → c → b)"),
-    ("unclosed brace",
+    ("entry never closed",
      "@misc{b,\n" + REST + ",\n  note = {unclosed\n}\n\n@misc{c,\n" + REST + "\n}\n",
-     "references.bib:15:1: malformed BibTeX: '}' expected in entry 'b' starting at line 8 "
-     "(a missing comma between fields, or an unclosed brace?)"),
+     "references.bib:8:1: entry 'b' starting at line 8 is never closed: add '}' before the '@' at line 15"),
+    ("unclosed brace in a value, located where it opens",
+     "@misc{b,\n  author = {Roe, R},\n  title = {Unclosed {brace},\n  year = {2019}\n}\n\n@misc{c,\n" + REST + "\n}\n",
+     "references.bib:10:11: entry 'b', field 'title': the brace '{' at line 10, column 11 is never closed, "
+     "so the field runs on over 'year': close it"),
+    ("unclosed brace to the end of the file (pybtex: 'premature end of file' at the last line)",
+     "@misc{b,\n  author = {Roe, R},\n  title = {Unclosed {brace,\n  year = {2019}\n}\n\n@misc{c,\n" + REST + "\n}\n",
+     "references.bib:10:21: entry 'b', field 'title': the brace '{' at line 10, column 21 is never closed; "
+     "BibTeX would read the rest of the file into it, losing 'c' (line 14): close it"),
+    ("a brace closing the entry early (pybtex drops the fields after it)",
+     "@article{b,\n  author = {Roe, R},\n  title = {T},\n  journal={biom}}, volume={38}, pages={1--2},\n  year = {2019}\n}\n",
+     "references.bib:11:17: entry 'b' is closed early by the '}' at line 11, column 17: the fields after it "
+     "(volume, pages, year) are lost; remove that brace or balance the braces before it"),
+    ("a repeated field (pybtex keeps the first)",
+     "@misc{b,\n" + REST + ",\n  title = {Again}\n}\n",
+     "references.bib:12:3: entry 'b' has the field 'title' twice (lines 10 and 12): the second value is ignored; keep one"),
     ("missing comma between fields (pybtex would drop the rest)",
      "@misc{b,\n  author = {Roe, R}\n  title = {T},\n  year = {2019}\n}\n",
-     "references.bib:10:1: malformed BibTeX: '}' expected in entry 'b' starting at line 8 "
-     "(a missing comma between fields, or an unclosed brace?)"),
+     "references.bib:10:3: entry 'b': the fields from line 10 on (title, year) are lost: a comma is missing "
+     "before them, or a brace is unbalanced"),
     ("entry without a key (pybtex would take the first field's name)",
      "@misc{\n" + REST + "\n}\n",
      "references.bib:8:1: @misc entry without a key (pybtex would take 'author' for one): write @misc{key, ...}"),
@@ -58,7 +75,7 @@ TRAPS = [
 
 @pytest.mark.parametrize("trap,entries,expected", TRAPS, ids=[t[0] for t in TRAPS])
 def test_check_reports_bib_trap_once(tmp_path, trap, entries, expected):
-    root = make_site(tmp_path, PAGES, bib=ALPHA + entries)
+    root = make_site(tmp_path, CITING_B, bib=ALPHA + entries)
     result = check(root)
     assert result.returncode == 1, result.output
     assert "Traceback" not in result.output
@@ -71,7 +88,7 @@ def test_build_fails_on_bib_trap_with_every_problem_listed(tmp_path):
     result = build(root, site_dir=tmp_path / "out")
     assert result.returncode != 0 and "Traceback" not in result.output
     assert "references.bib:8:1: key 'Alpha2020' differs only in case" in result.stderr
-    assert "references.bib:15:1: entry 'z': malformed author list: 'and and' with no name between" in result.stderr
+    assert "references.bib:15:1: warning: entry 'z': malformed author list: 'and and' with no name between" in result.stderr
     assert not any((tmp_path / "out").rglob("*.html"))
 
 
@@ -126,10 +143,88 @@ def test_real_exports(name):
         assert any("McLernon" in p for p in calster)
 
 
-def test_real_export_in_a_build_fails_with_every_problem(tmp_path):
+def test_real_export_in_a_build_lists_every_problem(tmp_path):
+    # The page cites a key the export lacks: the build fails on that, and
+    # lists the export's problems too (warnings: no article cites those entries).
     root = make_site(tmp_path / "site", PAGES)
     shutil.copy(REALBIB / "filsch__hypertension_prediction_models_hunt_study__zotero.bib", root / "references.bib")
     result = build(root, site_dir=tmp_path / "out")
     assert result.returncode != 0 and "Traceback" not in result.output
+    assert "unknown citation key '@alpha2020'" in result.stderr
     for line in (869, 883, 1059, 1223):
-        assert f"references.bib:{line}:1: entry " in result.stderr
+        assert f"references.bib:{line}:1: warning: entry " in result.stderr
+
+
+# Traps inside one entry: an error when an article cites it, a warning when none does.
+ENTRY_TRAPS = [t for t in TRAPS if t[0].startswith(("undefined", "a brace closing", "a repeated",
+                                                    "missing comma", "`and and`", "trailing", "crossref"))]
+# What makes the file itself ambiguous stays an error.
+FILE_TRAPS = [t for t in TRAPS if t[0].startswith(("keys differing", "duplicate key", "entry never closed",
+                                                   "unclosed brace"))]
+
+
+@pytest.mark.parametrize("trap,entries,expected", ENTRY_TRAPS, ids=[t[0] for t in ENTRY_TRAPS])
+def test_trap_in_an_uncited_entry_is_a_warning(tmp_path, trap, entries, expected):
+    root = make_site(tmp_path, PAGES, bib=ALPHA + entries)
+    result = check(root)
+    assert result.returncode == 0, result.output
+    warning = expected.replace("references.bib:", "", 1).split(": ", 1)
+    assert f"references.bib:{warning[0]}: warning: {warning[1]}" in finding_lines(result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("trap,entries,expected", FILE_TRAPS, ids=[t[0] for t in FILE_TRAPS])
+def test_trap_making_the_file_ambiguous_is_an_error_even_uncited(tmp_path, trap, entries, expected):
+    root = make_site(tmp_path, PAGES, bib=ALPHA + entries)
+    result = check(root)
+    assert result.returncode == 1, result.output
+    assert expected in finding_lines(result.stdout), result.stdout
+
+
+def test_uncited_entry_problem_does_not_stop_the_build(tmp_path):
+    library = ALPHA + "@misc{z,\n  author = {Roe, R and and Poe, E},\n  title = {T},\n  year = {2019}\n}\n"
+    root = make_site(tmp_path / "site", PAGES, bib=library)
+    result = build(root, site_dir=tmp_path / "out")
+    assert result.returncode == 0, result.output
+    assert ("references.bib:9:1: warning: entry 'z': malformed author list: 'and and' with no name between"
+            in finding_lines(result.stderr))
+    assert (tmp_path / "out" / "articles" / "t" / "index.html").is_file()
+
+
+def test_citing_an_entry_lost_for_its_missing_at(tmp_path):
+    root = make_site(tmp_path, CITING_B, bib=ALPHA + "article{b,\n" + REST + "\n}\n")
+    result = check(root)
+    assert result.returncode == 1
+    assert ("docs/articles/u.md:7:16: unknown citation key '@b' (not in references.bib); line 8 of references.bib "
+            "writes it without '@', so it is skipped") in finding_lines(result.stdout), result.stdout
+    assert ("references.bib:8:1: warning: 'article{b,' has no '@', so BibTeX skips the entry 'b' (lines 8–12): "
+            "write @article{b,") in finding_lines(result.stdout)
+
+
+def test_stray_text_between_entries_is_a_warning(tmp_path):
+    library = ALPHA + "% a comment is fine\nSee also the appendix.\nAnd this.\n\n" + "@misc{b,\n" + REST + "\n}\n"
+    root = make_site(tmp_path, CITING_B, bib=library)
+    result = check(root)
+    assert result.returncode == 0, result.output
+    assert ("references.bib:9:1: warning: text outside any entry is ignored: 'See also the appendix. And this.'; "
+            "delete it, or start the line with % to keep it as a comment") in finding_lines(result.stdout)
+
+
+def test_authors_separated_by_commas_are_kept_and_reported():
+    bib = parse_bibliography("@article{b,\n  author = {Smith, J., Jones, K.},\n  title = {T},\n  year = 2019\n}\n", "r.bib")
+    assert [str(p) for p in bib.entries["b"].persons["author"]] == ["Smith, J.", "Jones, K."]
+    assert [p.as_text() for p in bib.problems] == [
+        "r.bib:2:1: warning: entry 'b': the author field separates names with commas ('Smith, J., Jones, K.'); "
+        "read as 2 names (Smith, J.; Jones, K.): separate names with 'and'"
+    ]
+    vancouver = parse_bibliography("@article{c, author = {Smith J, Jones KL}, title = {T}, year = 2019}", "r.bib")
+    assert [str(p) for p in vancouver.entries["c"].persons["author"]] == ["Smith, J", "Jones, KL"]
+
+
+def test_missing_year_renders_without_it_and_is_a_warning(tmp_path):
+    library = ALPHA + "@misc{b,\n  author = {Roe, R},\n  title = {Undated}\n}\n"
+    root = make_site(tmp_path, CITING_B, bib=library)
+    result = check(root)
+    assert result.returncode == 0, result.output
+    assert "references.bib:8:1: warning: entry 'b' lacks what a reader needs: year" in finding_lines(result.stdout)
+    bib = parse_bibliography(library, "references.bib")
+    assert bib.reference("b").text == "Roe R. Undated." and "None" not in bib.reference("b").html

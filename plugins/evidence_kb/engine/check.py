@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
 from evidence_kb.engine.urls import page_url
 
+# Problems that make the library itself ambiguous: errors even in an entry no article cites.
+AMBIGUOUS = frozenset({"duplicate-key", "bib-unclosed"})
 LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+")
 CONTAINER_PREFIX = re.compile(r"^(?:[ \t]|>)+")
 
@@ -199,34 +201,67 @@ class Checker:
             return Finding(shown, line, column, "unknown-key", message)
         message = f"unknown citation key '@{key}' {where}"
         suggestions = self.bibliography.suggest(key)
-        if suggestions:
+        lost = self.bibliography.lost.get(key)
+        if lost is not None:
+            message += f"; line {lost} of {self.bibliography.path} writes it without '@', so it is skipped"
+        elif suggestions:
             message += "; did you mean " + " or ".join(f"'@{shown_key(s)}'" for s in suggestions) + "?"
         return Finding(shown, line, column, "unknown-key", message)
 
     def check_bibliography(self, cited: Iterable[str] | None) -> list[Finding]:
-        """Problems of the library itself; unused entries when `cited` is given."""
+        """Problems of the library itself; unused entries when `cited` is given.
+
+        With `cited` known, a problem inside an entry no article uses is a
+        warning: readers never meet that entry. What makes the whole file
+        ambiguous (duplicate keys, an unclosed brace) stays an error.
+        """
         bib = self.bibliography
-        findings = list(bib.problems)
-        for key in bib.entries:
-            missing = bib.missing_fields(key)
-            if missing:
-                findings.append(
-                    Finding(bib.path, bib.lines[key], 1, "incomplete-entry",
-                            f"entry '{key}' lacks what a reader needs: {', '.join(missing)}")
-                )
+        shown: set[str] | None = None
+        used: set[str] | None = None
         if cited is not None:
+            shown = set(cited)
             # A book cited only through its chapters (`crossref`) is used too.
-            used, todo = set(), list(cited)
+            used, todo = set(), list(shown)
             while todo:
                 key = todo.pop()
                 if key not in used and key in bib:
                     used.add(key)
                     todo.append(bib.crossref(key))
+        entry_at = bib.entry_locator()
+        lost_at = {line: key for key, line in bib.lost.items()}
+
+        def by_impact(finding: Finding, key: str | None) -> Finding:
+            if used is None or finding.severity != "error" or finding.code in AMBIGUOUS or key is None:
+                return finding
+            return finding if key in used else replace(finding, severity="warning")
+
+        findings = [
+            by_impact(problem, lost_at.get(problem.line) if problem.code == "bib-lost-entry" else entry_at(problem.line))
+            for problem in bib.problems
+        ]
+        for key in bib.entries:
+            missing = bib.missing_fields(key)
+            if missing:
+                # A reference renders without its year; without a title or author it says too little.
+                severity: Severity = "error" if set(missing) - {"year"} else "warning"
+                findings.append(by_impact(
+                    Finding(bib.path, bib.lines[key], 1, "incomplete-entry",
+                            f"entry '{key}' lacks what a reader needs: {', '.join(missing)}", severity),
+                    key,
+                ))
+        if used is not None and shown is not None:
+            unverifiable: Severity = "error" if self.site.options.unverifiable_references == "error" else "warning"
             for key in bib.entries:
                 if key not in used:
                     findings.append(
                         Finding(bib.path, bib.lines[key], 1, "unused-entry",
                                 f"entry '{key}' is not cited by any article", "warning")
+                    )
+                elif key in shown and not bib.summary(key).identified:
+                    findings.append(
+                        Finding(bib.path, bib.lines[key], 1, "unverifiable-reference",
+                                f"entry '{key}' is cited but has nothing a reader can follow to the source: "
+                                "add its doi, pmid, pmcid, isbn or url", unverifiable)
                     )
         return findings
 

@@ -244,6 +244,9 @@ class ReferenceListWriter:
                     _tag("a", [("href", url), ("rel", "noopener")], escape_text(label)) for label, url in ref.links
                 )
                 parts += [_tag("span", [("class", "ekb-ref__links")], links), " "]
+            if not self.bibliography.summary(key).identified:
+                # Nothing a reader can follow to the source (the check reports it too).
+                parts += [_tag("span", [("class", "ekb-ref__unverified")], "no identifier"), " "]
             html = "".join(parts)
             if self.clean is not None:
                 html = self.clean(html)

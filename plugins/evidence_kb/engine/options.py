@@ -113,6 +113,9 @@ class Options(BaseModel):
     stale_approvals: Literal["warn", "error"] = Field(
         "warn", description="how an approval whose text or sources changed since is reported"
     )
+    unverifiable_references: Literal["warn", "error"] = Field(
+        "warn", description="how a cited reference without a DOI, PMID, PMCID, ISBN or URL is reported"
+    )
     review_period_months: int = Field(12, ge=1, description="months after which a review falls due")
     editorial_policy: str = Field("editorial-policy.md", description="the editorial policy page (docs path)")
     review_dashboard: str = Field("review.md", description='the review dashboard page (docs path; "" for none)')

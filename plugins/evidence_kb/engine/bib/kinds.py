@@ -7,7 +7,8 @@ from :class:`Kind`, derived in this order (docs/editorial-policy.md):
 1. an explicit `kind` field (a label or a short slug, any case);
 2. a `note` that is exactly a kind (the way the vetted library records it);
 3. `keywords` naming a kind or a PubMed publication type;
-4. the entry type (`@online` is a web page).
+4. a `type` field naming a kind (EndNote writes `type = {Web Page}`);
+5. the entry type (`@online` is a web page).
 
 Nothing else guesses: an entry none of these settles is shown as "Source",
 never as a guideline or as research by default.
@@ -190,6 +191,10 @@ def entry_kind(entry: Entry) -> Kind:
         found = [k for k in map(parse_kind, KEYWORD_SEPARATORS.split(keywords)) if k is not None]
         if found:
             return strongest(found)
+    # EndNote's reference type (`type = {Web Page}`), a report's type (`{Guideline}`).
+    of_type = parse_kind(entry.fields.get("type", ""))
+    if of_type is not None:
+        return of_type
     return KIND_BY_TYPE.get(entry.type.lower(), Kind.UNKNOWN)
 
 

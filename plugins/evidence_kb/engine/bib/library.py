@@ -9,6 +9,7 @@ each entry's line, report every problem, and keep keys case-sensitive.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import re
@@ -18,17 +19,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pybtex.database import BibliographyData, Entry, Person
-from pybtex.database.input.bibtex import LowLevelParser, month_names
-from pybtex.scanner import PybtexError, PybtexSyntaxError
+from pybtex.database.input.bibtex import LowLevelParser, SkipEntry, month_names
+from pybtex.scanner import PrematureEOF, PybtexError, PybtexSyntaxError, TokenRequired
 from pybtex.textutils import normalize_whitespace
 from pybtex.utils import CaseInsensitiveDict
 
+from evidence_kb.engine.bib.biblatex import add_bibtex_fields
+from evidence_kb.engine.bib.gaps import Span, gap_findings, skip_balanced
+from evidence_kb.engine.bib.kinds import has_identifier
+from evidence_kb.engine.bib.source import position
 from evidence_kb.engine.bib.traps import (
     bad_key_message,
     check_entries,
+    comma_separated,
     split_names_checked,
 )
 from evidence_kb.engine.findings import Finding
+from evidence_kb.engine.page.scripts import quoted
 from evidence_kb.engine.sources import SourceError, read_text
 
 if TYPE_CHECKING:
@@ -50,6 +57,11 @@ class Bibliography:
     lines: dict[str, int] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
+    # First and last line of each entry: a problem inside an entry no article
+    # cites is a warning (check.py).
+    extents: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Keys of entries BibTeX skips (a missing `@`), with their line (gaps.py).
+    lost: dict[str, int] = field(default_factory=dict)
     _formatted: dict[str, FormattedReference] = field(default_factory=dict, repr=False)
     # Optional persistent store of formatted references (cache/references.py).
     store: ReferenceCache | None = field(default=None, repr=False, compare=False)
@@ -63,6 +75,19 @@ class Bibliography:
 
     def __contains__(self, key: str) -> bool:
         return key in self.entries
+
+    def entry_locator(self) -> Callable[[int], str | None]:
+        """A function giving the key of the entry written on a line (None: outside every entry)."""
+        spans = sorted((first, last, key) for key, (first, last) in self.extents.items())
+        starts = [first for first, _, _ in spans]
+
+        def entry_at(line: int) -> str | None:
+            index = bisect.bisect_right(starts, line) - 1
+            if index >= 0 and spans[index][1] >= line:
+                return spans[index][2]
+            return None
+
+        return entry_at
 
     def suggest(self, key: str, limit: int = 3) -> list[str]:
         """Keys close to a mistyped one, best first (case differences first)."""
@@ -115,12 +140,15 @@ class EntrySummary:
     digest: str
     crossref: str
     missing: tuple[str, ...]
+    # Whether a reader can follow it: DOI, PMID, PMCID, ISBN or URL (kinds.py).
+    identified: bool = True
 
     @classmethod
     def of(cls, key: str, entry: Entry) -> EntrySummary:
         from evidence_kb.cache.references import entry_digest
 
-        return cls(entry_digest(key, entry), _crossref(entry), tuple(missing_reader_fields(entry)))
+        return cls(entry_digest(key, entry), _crossref(entry), tuple(missing_reader_fields(entry)),
+                   has_identifier(entry))
 
 
 def _crossref(entry: Entry) -> str:
@@ -144,6 +172,100 @@ def missing_reader_fields(entry: Entry) -> list[str]:
     return missing
 
 
+class _UnclosedEntry(PybtexSyntaxError):
+    error_type = "unclosed entry"
+
+
+class _Parser(LowLevelParser):
+    """pybtex's tokenizer, remembering where each command and field is.
+
+    Two changes to what it reads, both after an error is reported: an `@`
+    where a field name should be ends the entry before it (pybtex would take
+    `@article` for a field name and lose that entry), and after a value whose
+    brace is never closed, reading resumes at the next line starting with `@`
+    (pybtex would read the rest of the file into that value).
+    """
+
+    def __init__(self, text: str, path: str, collect: "_Collector") -> None:
+        super().__init__(text, handle_error=collect, macros=CaseInsensitiveDict(month_names), filename=path)
+        self.spans: list[Span] = []
+        # Offsets of the current entry's field names, in the order pybtex returns the fields.
+        self.field_offsets: list[int] = []
+        self.value_field: str | None = None
+        self.field_start = 0
+        self.unclosed = False
+
+    def move_to(self, offset: int) -> None:
+        self.lineno = _line_at(self.text, offset)
+        self.pos = offset
+
+    def parse_command(self):  # type: ignore[no-untyped-def]
+        start = self.command_start
+        self.field_offsets = []
+        self.value_field = None
+        self.unclosed = False
+        name = self.NAME.match(self.text, self.pos)
+        command = name.group() if name else ""
+        if name and command.lower() == "comment":
+            # As BibLaTeX reads it: the braced body is the comment (an `@` in it starts nothing).
+            end = skip_balanced(self.text, name.end())
+            self.move_to(end if end is not None else name.end())
+            self.spans.append(Span(start, self.pos, command))
+            raise SkipEntry
+        try:
+            return super().parse_command()
+        finally:
+            if self.unclosed:
+                found = NEXT_COMMAND.search(self.text, self.field_start)
+                if found:
+                    self.move_to(found.end() - 1)
+            self.spans.append(Span(start, self.pos, command, self.current_entry_key or ""))
+
+    def parse_field(self):  # type: ignore[no-untyped-def]
+        self.eat_whitespace()
+        start = self.pos
+        name = self.NAME.match(self.text, start)
+        if name and name.group().startswith("@"):
+            # The next entry begins: this one lacks its closing brace.
+            raise _UnclosedEntry(name.group(), self)
+        self.value_field = name.group() if name else None
+        self.field_start = start
+        super().parse_field()
+        if self.current_field_name:
+            self.field_offsets.append(start)
+        self.value_field = None
+
+
+# A line that starts a command: where reading resumes after an unclosed value.
+NEXT_COMMAND = re.compile(r"^[ \t]*@", re.MULTILINE)
+# A line that starts a field or an entry: where a value should have ended.
+NEXT_FIELD = re.compile(r"^[ \t]*(?:@|[A-Za-z][\w:.+-]*[ \t]*=)", re.MULTILINE)
+
+
+def unclosed_opening(text: str, value_start: int) -> int:
+    """Offset of the brace (or quote) of a value that is never closed.
+
+    The value should end where the next field or entry begins; the last
+    brace still open there is the one missing its `}`.
+
+    >>> text = "title = {Unclosed {brace,\\n  year = {2016}\\n}\\n"
+    >>> unclosed_opening(text, 8)
+    18
+    """
+    if text[value_start : value_start + 1] == '"':
+        return value_start
+    following = NEXT_FIELD.search(text, text.find("\n", value_start) + 1 or len(text))
+    limit = following.start() if following else len(text)
+    opened: list[int] = []
+    for index in range(value_start, limit):
+        char = text[index]
+        if char == "{":
+            opened.append(index)
+        elif char == "}" and opened:
+            opened.pop()
+    return opened[-1] if opened else value_start
+
+
 class _Collector:
     """Receives pybtex's syntax errors instead of letting them raise."""
 
@@ -152,7 +274,7 @@ class _Collector:
         self.text = text
         self.problems: list[Finding] = []
 
-    parser: LowLevelParser | None = None
+    parser: _Parser | None = None
 
     def _context(self) -> str:
         """Which entry the error is in, and the usual causes of a `}` error."""
@@ -164,24 +286,105 @@ class _Collector:
         entry = f" in entry {found.group(1)!r}" if found and found.group(1) else " in the entry"
         return f"{entry} starting at line {_line_at(self.text, start)}"
 
+    def _entry(self) -> str:
+        parser = self.parser
+        key = parser.current_entry_key if parser is not None else None
+        return f"entry {key!r}" if key else "@string"
+
+    def add(self, offset: int, code: str, message: str) -> None:
+        line, column = position(self.text, offset)
+        self.problems.append(Finding(self.path, line, column, code, message))
+
     def __call__(self, error: PybtexError) -> None:
+        parser = self.parser
+        if isinstance(error, _UnclosedEntry) and parser is not None:
+            start = parser.command_start or 0
+            self.add(start, "bib-unclosed",
+                     f"{self._entry()} starting at line {_line_at(self.text, start)} is never closed: "
+                     f"add '}}' before the '@' at line {_line_at(self.text, parser.pos)}")
+            return
+        if isinstance(error, TokenRequired) and parser is not None and self.text.startswith("@", parser.pos):
+            # `}` expected where the next entry begins: this one was never closed.
+            if not self.swallowed_fields(parser):
+                start = parser.command_start or 0
+                self.add(start, "bib-unclosed",
+                         f"{self._entry()} starting at line {_line_at(self.text, start)} is never closed: "
+                         f"add '}}' before the '@' at line {_line_at(self.text, parser.pos)}")
+            return
+        if isinstance(error, PrematureEOF) and parser is not None:
+            self.premature_end(parser)
+            return
         line = getattr(error, "lineno", None) or 1
         message = str(error)
         if isinstance(error, PybtexSyntaxError):
             # pybtex says "syntax error in line 4: '}' expected"; we give the
             # line in the location, so keep only what went wrong.
             message = error.args[0] if error.args else message
-            if error.error_type == "undefined string":
-                message = (
-                    f"undefined @string macro {message!r}: define it with "
-                    f"@string{{{message} = {{...}}}} or put the value in braces"
+            if error.error_type == "undefined string" and parser is not None:
+                field_name = parser.current_field_name
+                where = f"{self._entry()}, field {field_name!r}" if field_name else self._entry()
+                self.add(
+                    parser.pos - len(message), "bib-macro",
+                    f"{where}: undefined @string macro {message!r}: define it with "
+                    f"@string{{{message} = {{...}}}} or put the value in braces",
                 )
-            else:
-                hint = " (a missing comma between fields, or an unclosed brace?)" if (
-                    "'}' expected" in message or "unbalanced" in message or "end of file" in message
-                ) else ""
-                message = f"malformed BibTeX: {message}{self._context()}{hint}"
+                return
+            hint = " (a missing comma between fields, or an unclosed brace?)" if (
+                "'}' expected" in message or "unbalanced" in message
+            ) else ""
+            message = f"malformed BibTeX: {message}{self._context()}{hint}"
         self.problems.append(Finding(self.path, line, 1, "bib-syntax", message))
+
+    def swallowed_fields(self, parser: _Parser) -> bool:
+        """The last value ran on over the next fields (a brace left open in it): report that brace."""
+        if not parser.field_offsets or not parser.current_fields:
+            return False
+        name = parser.current_fields[-1][0]
+        equals = self.text.find("=", parser.field_offsets[-1])
+        value_start = _skip_space(self.text, equals + 1)
+        first_line_end = self.text.find("\n", value_start)
+        inside = [m for m in NEXT_FIELD.finditer(self.text, first_line_end + 1, parser.pos) if first_line_end >= 0]
+        names = [re.sub(r"[\s=]", "", m.group()) for m in inside if "@" not in m.group()]
+        if not names:
+            return False
+        opening = unclosed_opening(self.text, value_start)
+        line, column = position(self.text, opening)
+        self.add(opening, "bib-unclosed",
+                 f"{self._entry()}, field {name!r}: the brace '{{' at line {line}, column {column} is never closed, "
+                 f"so the field runs on over {', '.join(repr(n) for n in names)}: close it")
+        return True
+
+    def premature_end(self, parser: _Parser) -> None:
+        """The file ended inside an entry: name the brace (or entry) left open, where it opens."""
+        start = parser.command_start or 0
+        if parser.value_field is None:
+            self.add(start, "bib-unclosed",
+                     f"{self._entry()} starting at line {_line_at(self.text, start)} is never closed: "
+                     "add '}' after its last field")
+            return
+        parser.unclosed = True
+        value_start = _skip_space(self.text, self.text.find("=", parser.field_start) + 1)
+        opening = unclosed_opening(self.text, value_start)
+        mark = self.text[opening]
+        what = "quote" if mark == '"' else "brace"
+        swallowed = [
+            f"{m.group(1)!r} (line {_line_at(self.text, m.start())})"
+            for m in SWALLOWED_KEY.finditer(self.text, opening)
+        ]
+        line, column = position(self.text, opening)
+        lost = f"; BibTeX would read the rest of the file into it, losing {', '.join(swallowed)}" if swallowed else ""
+        self.add(opening, "bib-unclosed",
+                 f"{self._entry()}, field {parser.value_field!r}: the {what} {mark!r} at line {line}, column "
+                 f"{column} is never closed{lost}: close it")
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+SWALLOWED_KEY = re.compile(r"^[ \t]*@[ \t]*\w+[ \t]*[{(][ \t]*([^\s,{}()]+)[ \t]*,", re.MULTILINE)
 
 
 class _LineCounter:
@@ -213,7 +416,7 @@ def _line_at(text: str, offset: int) -> int:
 
 
 def parse_bibliography(text: str, path: str) -> Bibliography:
-    """Parse BibTeX source into a :class:`Bibliography`, collecting problems.
+    """Parse BibTeX or BibLaTeX source into a :class:`Bibliography`, collecting problems.
 
     >>> bib = parse_bibliography("@misc{a, title={T}, year=2020, author={X}}", "r.bib")
     >>> list(bib.entries), bib.lines["a"], bib.problems
@@ -222,8 +425,7 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
     entries: dict[str, Entry] = {}
     bib = Bibliography(path, entries)
     collect = _Collector(path, text)
-    macros = CaseInsensitiveDict(month_names)
-    parser = LowLevelParser(text, handle_error=collect, macros=macros, filename=path)
+    parser = _Parser(text, path, collect)
     collect.parser = parser  # for the entry a syntax error is in
     lowered: dict[str, str] = {}
     line_at = _LineCounter(text)
@@ -266,24 +468,34 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
             )
             continue
         entry = Entry(command.lower())
-        seen: set[str] = set()
+        first_at: dict[str, int] = {}
         pending_names: list[tuple[str, str]] = []
-        for name, value_parts in raw_fields:
+        offsets = parser.field_offsets
+        for index, (name, value_parts) in enumerate(raw_fields):
             lname = name.lower()
-            if lname in seen:
+            offset = offsets[index] if index < len(offsets) else start
+            if lname in first_at:
+                first_line = _line_at(text, first_at[lname])
+                at_line, at_column = position(text, offset)
                 bib.problems.append(
-                    Finding(path, line, 1, "bib-syntax", f"entry {key!r} has a duplicate {name!r} field")
+                    Finding(path, at_line, at_column, "bib-duplicate-field",
+                            f"entry {key!r} has the field {name!r} twice (lines {first_line} and {at_line}): "
+                            "the second value is ignored; keep one")
                 )
                 continue
-            seen.add(lname)
+            first_at[lname] = offset
             value = normalize_whitespace("".join(value_parts))
             if lname in Person.valid_roles:
                 pending_names.append((lname, value))  # split once the entry's source is known
             else:
                 entry.fields[lname] = value
+        for name, problem in add_bibtex_fields(entry):
+            at_line, at_column = position(text, first_at.get(name, start or 0))
+            bib.problems.append(Finding(path, at_line, at_column, f"bib-{name}", f"entry {key!r}: {name} {problem}"))
         entries[key] = entry
         bib.lines[key] = line
         bib.sources[key] = text[start : parser.pos]
+        bib.extents[key] = (line, line_at(max(parser.pos - 1, start)))
         for role, names in pending_names:
             for name_text in _split_names(names, key, role, line, bib):
                 try:
@@ -297,6 +509,9 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
                     )
         lowered[key.lower()] = key
     bib.problems.extend(collect.problems)
+    gaps = gap_findings(path, text, parser.spans)
+    bib.problems.extend(gaps.findings)
+    bib.lost = {key: line for key, line in gaps.lost.items() if key not in bib.entries}
     bib.problems.extend(check_entries(bib))  # crossrefs, links, markup (bibcheck.py)
     bib.problems.sort()
     return bib
@@ -308,14 +523,28 @@ def _split_names(value: str, key: str, role: str, line: int, bib: Bibliography) 
     # `A and and B` or a trailing `and` would become a bogus person: report
     # it, and keep every real name (bibcheck.py).
     names, problem = split_names_checked(value, split_name_list(value))
+    source = bib.sources.get(key, "")
+    found = re.search(rf"(?<![\w-]){role}\s*=", source, re.IGNORECASE)
+    at = line + source.count("\n", 0, found.start()) if found else line
     if problem:
-        source = bib.sources.get(key, "")
-        found = re.search(rf"(?<![\w-]){role}\s*=", source, re.IGNORECASE)
-        at = line + source.count("\n", 0, found.start()) if found else line
         bib.problems.append(
             Finding(bib.path, at, 1, "bib-names", f"entry {key!r}: malformed {role} list: {problem}")
         )
-    return names
+    # "Smith, J., Jones, K.": names separated by commas; each is kept, and reported.
+    kept: list[str] = []
+    for name in names:
+        split = comma_separated(name)
+        if split is None:
+            kept.append(name)
+            continue
+        kept.extend(split)
+        bib.problems.append(Finding(bib.path, at, 1, "bib-names", comma_message(key, role, name, split), "warning"))
+    return kept
+
+
+def comma_message(key: str, role: str, written: str, names: list[str]) -> str:
+    return (f"entry {key!r}: the {role} field separates names with commas ({quoted(written)}); "
+            f"read as {len(names)} names ({'; '.join(names)}): separate names with 'and'")
 
 
 def load_bibliography(path: Path, display_path: str | None = None) -> Bibliography:

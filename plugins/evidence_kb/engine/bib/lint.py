@@ -22,7 +22,8 @@ from pybtex.bibtex.utils import split_name_list
 from pybtex.database import Entry, Person
 
 from evidence_kb.engine.bib.kinds import Kind, parse_kind
-from evidence_kb.engine.bib.library import missing_reader_fields, parse_bibliography
+from evidence_kb.engine.bib.library import comma_message, missing_reader_fields, parse_bibliography
+from evidence_kb.engine.bib.traps import comma_separated
 from evidence_kb.engine.bib.source import Block, RawField, read_source
 from evidence_kb.engine.bib.style import format_reference, normalise_doi, plain_text
 from evidence_kb.engine.findings import Finding, Severity
@@ -157,8 +158,10 @@ class _Linter:
                      "and use only letters, digits and :.#$%&-+?<>~/ inside")
         missing = missing_reader_fields(entry)
         if missing:
+            # A reference renders without its year (a warning); not without a title or author.
             self.add(line, column, "incomplete-entry",
-                     f"entry '{key}' lacks what a reader needs: {', '.join(missing)}")
+                     f"entry '{key}' lacks what a reader needs: {', '.join(missing)}",
+                     "error" if set(missing) - {"year"} else "warning")
         for raw in block.fields:
             self.check_field(key, raw)
         try:
@@ -190,6 +193,10 @@ class _Linter:
                 self.add(*at, "bib-names",
                          f"entry '{key}': malformed {name} list ('and' with no name beside it)")
             for person in split_name_list(raw.value):
+                split = comma_separated(person)
+                if split is not None:
+                    self.add(*at, "bib-names", comma_message(key, name, person, split), "warning")
+                    continue
                 problem = name_problem(person)
                 if problem:
                     self.add(*at, "bib-names", f"entry '{key}': {name} {' '.join(person.split())!r}: {problem}")

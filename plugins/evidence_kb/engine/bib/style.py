@@ -300,6 +300,14 @@ TEMPLATES: dict[str, Callable[[Entry], Piece]] = {
     "mastersthesis": _misc,
     "manual": _misc,
     "unpublished": _misc,
+    # BibLaTeX's types (biblatex.py gives their entries BibTeX's field names).
+    "thesis": _misc,
+    "dataset": _misc,
+    "software": _misc,
+    "collection": _book,
+    "mvbook": _book,
+    "bookinbook": _in_collection,
+    "inreference": _in_collection,
 }
 
 

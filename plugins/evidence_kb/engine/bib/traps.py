@@ -93,6 +93,35 @@ def split_names_checked(value: str, names: list[str]) -> tuple[list[str], str | 
     return cleaned, problem
 
 
+INITIALS = r"(?:[A-Z]\.?[ -]?){1,4}"
+# "Smith J", "van Tulder MW": a surname and its initials, as Vancouver lists write them.
+SURNAME_INITIALS = re.compile(rf"^[^\s,{{}}][^,{{}}]*?\s{INITIALS}$")
+ONLY_INITIALS = re.compile(rf"^{INITIALS}$")
+
+
+def comma_separated(name: str) -> list[str] | None:
+    """The names in `name` when they are separated by commas instead of `and` (None: one name).
+
+    >>> comma_separated("Smith, J., Jones, K."), comma_separated("Smith J, Jones KL")
+    (['Smith, J.', 'Jones, K.'], ['Smith, J', 'Jones, KL'])
+    >>> comma_separated("Doe, Jr., John"), comma_separated("Penn, R. D."), comma_separated("van Tulder, Maurits W")
+    (None, None, None)
+    """
+    if "{" in name:
+        return None  # a name in braces is written as meant
+    parts = [part.strip() for part in name.split(",")]
+    if len(parts) < 2 or not all(parts):
+        return None
+    if all(SURNAME_INITIALS.match(part) for part in parts):
+        # "Smith J" in BibTeX would be first name Smith: write it "Smith, J".
+        return [", ".join(part.rsplit(" ", 1)) for part in parts]
+    surnames, initials = parts[0::2], parts[1::2]
+    if len(parts) >= 4 and len(parts) % 2 == 0 and all(ONLY_INITIALS.match(p) for p in initials) \
+            and not any(ONLY_INITIALS.match(p) for p in surnames):
+        return [f"{last}, {first}" for last, first in zip(surnames, initials)]
+    return None
+
+
 def check_entries(bib: Bibliography) -> list[Finding]:
     """Crossrefs, links and markup of every parsed entry."""
     problems: list[Finding] = []
