@@ -208,6 +208,14 @@ class EvidenceStyle(BaseStyle):
     get_mastersthesis_template = get_misc_template
     get_manual_template = get_misc_template
     get_unpublished_template = get_misc_template
+    # BibLaTeX's types, as style.py maps them.
+    get_thesis_template = get_misc_template
+    get_dataset_template = get_misc_template
+    get_software_template = get_misc_template
+    get_collection_template = get_book_template
+    get_mvbook_template = get_book_template
+    get_bookinbook_template = get_incollection_template
+    get_inreference_template = get_incollection_template
 
     def get_fallback_template(self, e: Entry) -> Any:
         """Whatever the entry has, in the usual order; never fails on a missing field."""

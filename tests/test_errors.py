@@ -35,6 +35,16 @@ def test_malformed_bibliography_fails_with_its_line(site_copy) -> None:
         assert result.returncode == 1, result.output
         assert "Traceback" not in result.output
         assert "references.bib:11:1: malformed BibTeX" in result.output
+        assert ("references.bib:11:3: entry 'broken2021': the fields from line 11 on (journal, year) are lost: "
+                "a comma is missing before them, or a brace is unbalanced") in result.output
+
+
+def test_malformed_entry_no_article_cites_is_a_warning(site_copy) -> None:
+    root = site_copy("malformed-bib")
+    (root / "docs" / "articles" / "a.md").write_text("# A\n\nCites the good entry [@good2020].\n")
+    result = evidencekb(root, "check")
+    assert result.returncode == 0, result.output
+    assert "references.bib:11:1: warning: malformed BibTeX: '}' expected in entry 'broken2021'" in result.output
 
 
 def test_bad_arguments_exit_2(site_copy) -> None:

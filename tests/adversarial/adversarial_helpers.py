@@ -14,7 +14,8 @@ BIB = """@article{alpha2020,
   author  = {Smith, Jane},
   title   = {Alpha trial},
   journal = {Journal},
-  year    = {2020}
+  year    = {2020},
+  doi     = {10.5555/alpha.2020}
 }
 """
 MKDOCS_YML = """site_name: Trap

@@ -11,8 +11,8 @@ from adversarial_helpers import ROOTS, build, check, finding_lines, make_site
 from runner import copy_real_kb
 
 BAD_BIB = (
-    "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"
-    "@misc{beta,\n  author = {Roe, R and},\n  title = {Beta},\n  year = {2019}\n}\n"
+    "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}, doi = {10.5555/a}\n}\n\n"
+    "@misc{beta,\n  author = {Roe, R and},\n  title = {Beta},\n  year = {2019}, url = {https://example.org/b}\n}\n"
 )
 PAGES = {
     "index.md": "# Home\n\n<script>alert(1)</script>\n",

@@ -13,7 +13,7 @@ from adversarial_helpers import BIB, build, check, finding_lines, make_site
 
 KEYS = ["alpha2020", "beta2019", "gamma2018"]
 LIBRARY = BIB + "".join(
-    f"\n@article{{{key},\n  author = {{Roe, R}},\n  title = {{T {key}}},\n  journal = {{J}},\n  year = {{2019}}\n}}\n"
+    f"\n@article{{{key},\n  author = {{Roe, R}},\n  title = {{T {key}}},\n  journal = {{J}},\n  year = {{2019}}, doi = {{10.5555/{key}}}\n}}\n"
     for key in KEYS[1:]
 )
 pytestmark = pytest.mark.slow

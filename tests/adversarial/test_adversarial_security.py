@@ -28,12 +28,17 @@ EXPECTED = [
     f"{A}:23:52: '<iframe>' element is not allowed: pages may not run scripts or embed other documents",
     f"{A}:25:15: event-handler attribute `onmouseover=\"alert('div')\"` is not allowed: pages may not run scripts",
     f"{A}:31:9: javascript: URL 'javascript:alert(\"reference\")' is not allowed: {OUT_OF_POLICY}",
+    # Its only address is a javascript: URL: nothing a reader can follow.
+    "references.bib:8:1: warning: entry 'smuggle2021' is cited but has nothing a reader can follow to the source: "
+    "add its doi, pmid, pmcid, isbn or url",
     "references.bib:10:1: entry 'smuggle2021', field 'title': '<script>' element is not allowed: "
     "pages may not run scripts or embed other documents",
     "references.bib:11:1: entry 'smuggle2021', field 'journal': event-handler attribute "
     "'onerror=alert(\"journal\")' is not allowed: pages may not run scripts",
     "references.bib:13:1: warning: entry 'smuggle2021': url 'javascript:alert(\"url\")' is not one http(s) address, "
     "so readers get no link",
+    "references.bib:16:1: warning: entry 'odd<b>key' is cited but has nothing a reader can follow to the source: "
+    "add its doi, pmid, pmcid, isbn or url",
 ]
 
 

@@ -9,7 +9,13 @@
   (core/bibformat.py), all at once; `--check` only says whether it would
   change (exit 1), `--stdout` prints instead of writing.
 
-Without FILE, both use the `bibliography` of the site's `mkdocs.yml`.
+- `bib add ID...` fetches each DOI or PMID from Crossref or PubMed and adds
+  it to the library (engine/bib/adding.py); `bib import FILE...` adds every
+  record of a PubMed (`.nbib`), RIS or BibTeX file. Each prints the key of
+  every new entry, and the existing key of a record already there. Exit
+  status: 0 done, 2 nothing written (network error, unreadable file).
+
+Without FILE, they use the `bibliography` of the site's `mkdocs.yml`.
 """
 
 from __future__ import annotations
@@ -26,8 +32,12 @@ from evidence_kb.cli.scaffold import (
     create_article,
     git_user_name,
 )
+from evidence_kb.engine.bib.adding import AddError, add_records
+from evidence_kb.engine.bib.fetch import FetchError, fetch, http_get
+from evidence_kb.engine.bib.kinds import Kind, parse_kind
 from evidence_kb.engine.bib.layout import BibFormatError, format_bib
 from evidence_kb.engine.bib.lint import lint_bib
+from evidence_kb.engine.bib.records import Record, RecordError, records_from_file
 from evidence_kb.engine.files import write_atomically
 from evidence_kb.engine.findings import CheckError, format_findings
 from evidence_kb.engine.site import load_site_config
@@ -51,7 +61,7 @@ def add_editor_commands(sub: Any) -> None:
                      help="site configuration (default: mkdocs.yml)")
     new.set_defaults(run=run_new)
 
-    bib = sub.add_parser("bib", help="bibliography tools: lint and format references.bib",
+    bib = sub.add_parser("bib", help="bibliography tools: lint, format, add and import references",
                          description="Check or tidy the BibTeX library.")
     actions = bib.add_subparsers(dest="bib_command", metavar="ACTION", required=True)
     lint = actions.add_parser("lint", help="report duplicates, missing fields, malformed identifiers, bad rendering")
@@ -68,6 +78,78 @@ def add_editor_commands(sub: Any) -> None:
     mode.add_argument("--check", action="store_true", help="change nothing; exit 1 if the file is not formatted")
     mode.add_argument("--stdout", action="store_true", help="print the formatted library instead of writing it")
     fmt.set_defaults(run=run_bib_format)
+    add = actions.add_parser(
+        "add", help="add references by DOI or PubMed ID, with their metadata from Crossref or PubMed",
+        description="Fetch each DOI (10.1136/bmj.n1446) or PubMed ID (PMID:28192793) and add it to the library "
+        "as a canonical entry. A reference already there (same DOI, PMID or title) is not added again.",
+    )
+    add.add_argument("identifiers", nargs="+", metavar="ID", help="a DOI or PMID:NUMBER")
+    add.add_argument("--kind", help="the kind of the added references (e.g. 'Systematic review', rct, hta)")
+    _library_arguments(add)
+    add.set_defaults(run=run_bib_add, get=http_get)
+    imp = actions.add_parser(
+        "import", help="add every reference of a PubMed (.nbib), RIS or BibTeX file",
+        description="Read PubMed's MEDLINE format (.nbib), RIS or BibTeX and add each record to the library "
+        "as a canonical entry; records already there (same DOI, PMID or title) are not added again.",
+    )
+    imp.add_argument("sources", nargs="+", type=Path, metavar="FILE", help="a .nbib, .ris or .bib file")
+    _library_arguments(imp)
+    imp.set_defaults(run=run_bib_import)
+
+
+def _library_arguments(parser: Any) -> None:
+    parser.add_argument("--bib", type=Path, dest="file", help="the library to add to (default: the site's bibliography)")
+    parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
+                        help="site configuration (default: mkdocs.yml)")
+
+
+def run_bib_add(args: argparse.Namespace) -> int:
+    kind = None
+    if args.kind:
+        kind = parse_kind(args.kind)
+        if kind is None:
+            labels = ", ".join(k.label for k in Kind if k is not Kind.UNKNOWN)
+            raise CheckError(f"--kind {args.kind!r} is not one of: {labels}")
+    records = []
+    for identifier in args.identifiers:
+        try:
+            record = fetch(identifier, args.get)
+        except FetchError as error:
+            raise CheckError(f"{identifier}: {error}; nothing was written") from None
+        if kind is not None:
+            record.kind = kind
+        records.append(record)
+    return _add(args, records)
+
+
+def run_bib_import(args: argparse.Namespace) -> int:
+    records = []
+    for source in args.sources:
+        try:
+            records += records_from_file(_read(source, source.as_posix()), source.as_posix())
+        except RecordError as error:
+            raise CheckError(f"{error}; nothing was written") from None
+    if not records:
+        raise CheckError(f"no references in {', '.join(s.as_posix() for s in args.sources)}; nothing was written")
+    return _add(args, records)
+
+
+def _add(args: argparse.Namespace, records: list[Record]) -> int:
+    path, shown = _bib_path(args)
+    text = _read(path, shown) if path.exists() else ""
+    try:
+        updated, results = add_records(text, shown, records)
+    except AddError as error:
+        raise CheckError(str(error)) from None
+    if updated != text:
+        write_atomically(path, updated)
+    for record, added in zip(records, results):
+        if added.new:
+            hint = "" if record.kind is not Kind.UNKNOWN else " (kind unknown: add kind = {...})"
+            print(f"added {added.key} from {record.origin}{hint}")
+        else:
+            print(f"{shown}:{added.line}: already there as {added.key} ({added.reason}); not added again")
+    return 0
 
 
 def run_new(args: argparse.Namespace) -> int:

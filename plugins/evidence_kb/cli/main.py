@@ -108,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_CLEAN
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run parsed arguments: a problem that stops the command is one message and exit status 2."""
     try:
         return int(args.run(args))
     except CheckError as error:

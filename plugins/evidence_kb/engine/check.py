@@ -33,8 +33,9 @@ from evidence_kb.engine.site import SiteConfig, is_our_extension
 from evidence_kb.engine.sources import SourceError, read_text
 from evidence_kb.engine.urls import page_url
 
-# Problems that make the library itself ambiguous: errors even in an entry no article cites.
-AMBIGUOUS = frozenset({"duplicate-key", "bib-unclosed"})
+# Errors even in an entry no article cites: what makes the library itself
+# ambiguous, and script smuggled into it.
+AMBIGUOUS = frozenset({"duplicate-key", "bib-unclosed", "unsafe-markup"})
 LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+")
 CONTAINER_PREFIX = re.compile(r"^(?:[ \t]|>)+")
 

@@ -357,13 +357,13 @@ class _Collector:
     def premature_end(self, parser: _Parser) -> None:
         """The file ended inside an entry: name the brace (or entry) left open, where it opens."""
         start = parser.command_start or 0
-        if parser.value_field is None:
+        value_start = _skip_space(self.text, self.text.find("=", parser.field_start) + 1)
+        if parser.value_field is None or _value_closed(self.text, value_start):
             self.add(start, "bib-unclosed",
                      f"{self._entry()} starting at line {_line_at(self.text, start)} is never closed: "
                      "add '}' after its last field")
             return
         parser.unclosed = True
-        value_start = _skip_space(self.text, self.text.find("=", parser.field_start) + 1)
         opening = unclosed_opening(self.text, value_start)
         mark = self.text[opening]
         what = "quote" if mark == '"' else "brace"
@@ -376,6 +376,22 @@ class _Collector:
         self.add(opening, "bib-unclosed",
                  f"{self._entry()}, field {parser.value_field!r}: the {what} {mark!r} at line {line}, column "
                  f"{column} is never closed{lost}: close it")
+
+
+def _value_closed(text: str, start: int) -> bool:
+    """Whether the braced or quoted value at `start` ends (a number or macro always does)."""
+    opening = text[start : start + 1]
+    if opening == "{":
+        return skip_balanced(text, start) is not None
+    if opening == '"':
+        depth = 0
+        for index in range(start + 1, len(text)):
+            char = text[index]
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if char == '"' and depth == 0:
+                return True
+        return False
+    return True
 
 
 def _skip_space(text: str, pos: int) -> int:
