@@ -66,6 +66,10 @@ TRAPS = [
     ("trailing `and` in a name list",
      "@misc{b,\n  author = {Roe, R and},\n  title = {T},\n  year = {2019}\n}\n",
      "references.bib:9:1: entry 'b': malformed author list: a trailing 'and'"),
+    ("an unescaped % (LaTeX drops the rest of the line)",
+     "@misc{b,\n  author = {Roe, R},\n  title = {Half 50% of it},\n  year = {2019}\n}\n",
+     "references.bib:10:1: entry 'b', field 'title': '%' starts a LaTeX comment, so readers see only 'Half 50': "
+     "write \\% for a percent sign"),
     ("script smuggled through a field",
      "@misc{b,\n  author = {Roe, R},\n  title = {T <script>alert(1)</script>},\n  year = {2019}\n}\n",
      "references.bib:10:1: entry 'b', field 'title': '<script>' element is not allowed: "
@@ -157,7 +161,8 @@ def test_real_export_in_a_build_lists_every_problem(tmp_path):
 
 # Traps inside one entry: an error when an article cites it, a warning when none does.
 ENTRY_TRAPS = [t for t in TRAPS if t[0].startswith(("undefined", "a brace closing", "a repeated",
-                                                    "missing comma", "`and and`", "trailing", "crossref"))]
+                                                    "missing comma", "`and and`", "trailing", "crossref",
+                                                    "an unescaped"))]
 # What makes the file itself ambiguous stays an error.
 FILE_TRAPS = [t for t in TRAPS if t[0].startswith(("keys differing", "duplicate key", "entry never closed",
                                                    "unclosed brace"))]

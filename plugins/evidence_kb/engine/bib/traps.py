@@ -122,11 +122,35 @@ def comma_separated(name: str) -> list[str] | None:
     return None
 
 
+# Fields readers see as text, where LaTeX's `%` comment drops the rest of the line.
+TEXT_FIELDS = ("title", "journal", "booktitle", "publisher", "institution", "organization", "school",
+               "address", "series", "edition", "type", "addendum", "howpublished", "chapter")
+LATEX_COMMENT = re.compile(r"(?<!\\)%")
+
+
+def comment_cut(value: str) -> str | None:
+    r"""What readers would see of a value an unescaped `%` cuts short, or None.
+
+    >>> comment_cut("How is it done? 50% of teams"), comment_cut(r"50\% of teams")
+    ('How is it done? 50', None)
+    """
+    found = LATEX_COMMENT.search(value)
+    return value[: found.start()].rstrip() if found else None
+
+
 def check_entries(bib: Bibliography) -> list[Finding]:
     """Crossrefs, links and markup of every parsed entry."""
     problems: list[Finding] = []
     for key, entry in bib.entries.items():
         problems.extend(_check_crossref(bib, key))
+        for name in TEXT_FIELDS:
+            cut = comment_cut(entry.fields.get(name, ""))
+            if cut is not None:
+                problems.append(
+                    Finding(bib.path, field_line(bib, key, name), 1, "bib-latex-comment",
+                            f"entry {key!r}, field {name!r}: '%' starts a LaTeX comment, so readers see only "
+                            f"{quoted(cut)}: write \\% for a percent sign")
+                )
         url = entry.fields.get("url", "").strip()
         if url and not URL_OK.match(url):
             problems.append(
