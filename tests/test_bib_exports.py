@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from evidence_kb.engine.bib.biblatex import parse_date
 from evidence_kb.engine.bib.kinds import has_identifier
 from evidence_kb.engine.bib.library import load_bibliography, parse_bibliography

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from evidence_kb.cli.main import build_parser, run
 from evidence_kb.engine.bib.adding import add_records, make_key
 from evidence_kb.engine.bib.fetch import FetchError, crossref_url, efetch_url, fetch

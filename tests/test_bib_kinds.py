@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from pybtex.database import Entry
+
 from evidence_kb.engine.bib.kinds import (
     Kind,
     entry_kind,
@@ -13,7 +15,6 @@ from evidence_kb.engine.bib.kinds import (
 )
 from evidence_kb.engine.bib.library import parse_bibliography
 from evidence_kb.engine.bib.style import format_reference
-from pybtex.database import Entry
 
 
 @pytest.mark.parametrize(

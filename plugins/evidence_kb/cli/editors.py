@@ -143,7 +143,7 @@ def _add(args: argparse.Namespace, records: list[Record]) -> int:
         raise CheckError(str(error)) from None
     if updated != text:
         write_atomically(path, updated)
-    for record, added in zip(records, results):
+    for record, added in zip(records, results, strict=True):
         if added.new:
             hint = "" if record.kind is not Kind.UNKNOWN else " (kind unknown: add kind = {...})"
             print(f"added {added.key} from {record.origin}{hint}")

@@ -172,11 +172,11 @@ def missing_reader_fields(entry: Entry) -> list[str]:
     return missing
 
 
-class _UnclosedEntry(PybtexSyntaxError):
+class _UnclosedEntry(PybtexSyntaxError):  # type: ignore[misc]  # pybtex ships no types
     error_type = "unclosed entry"
 
 
-class _Parser(LowLevelParser):
+class _Parser(LowLevelParser):  # type: ignore[misc]  # pybtex ships no types
     """pybtex's tokenizer, remembering where each command and field is.
 
     Two changes to what it reads, both after an error is reported: an `@`
@@ -186,7 +186,7 @@ class _Parser(LowLevelParser):
     (pybtex would read the rest of the file into that value).
     """
 
-    def __init__(self, text: str, path: str, collect: "_Collector") -> None:
+    def __init__(self, text: str, path: str, collect: _Collector) -> None:
         super().__init__(text, handle_error=collect, macros=CaseInsensitiveDict(month_names), filename=path)
         self.spans: list[Span] = []
         # Offsets of the current entry's field names, in the order pybtex returns the fields.

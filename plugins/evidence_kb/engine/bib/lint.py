@@ -23,9 +23,9 @@ from pybtex.database import Entry, Person
 
 from evidence_kb.engine.bib.kinds import Kind, parse_kind
 from evidence_kb.engine.bib.library import comma_message, missing_reader_fields, parse_bibliography
-from evidence_kb.engine.bib.traps import comma_separated
 from evidence_kb.engine.bib.source import Block, RawField, read_source
 from evidence_kb.engine.bib.style import format_reference, normalise_doi, plain_text
+from evidence_kb.engine.bib.traps import comma_separated
 from evidence_kb.engine.findings import Finding, Severity
 from evidence_kb.engine.page.citations import KEY
 

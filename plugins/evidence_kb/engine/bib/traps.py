@@ -118,7 +118,7 @@ def comma_separated(name: str) -> list[str] | None:
     surnames, initials = parts[0::2], parts[1::2]
     if len(parts) >= 4 and len(parts) % 2 == 0 and all(ONLY_INITIALS.match(p) for p in initials) \
             and not any(ONLY_INITIALS.match(p) for p in surnames):
-        return [f"{last}, {first}" for last, first in zip(surnames, initials)]
+        return [f"{last}, {first}" for last, first in zip(surnames, initials, strict=True)]
     return None
 
 
