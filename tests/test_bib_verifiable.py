@@ -63,3 +63,14 @@ def test_the_reference_list_marks_it(tmp_path: Path) -> None:
     entries = dict(re.findall(r'<li class="ekb-ref" data-ekb-key="(\w+)".*?>(.*?)</li>', html, re.DOTALL))
     assert '<span class="ekb-ref__unverified">no identifier</span>' in entries["doe2019"]
     assert "ekb-ref__unverified" not in entries["roe2020"]
+
+
+def test_the_stored_library_keeps_what_severity_and_identifiers_need() -> None:
+    from evidence_kb.cache.library import library_from_json, library_to_json
+    from evidence_kb.engine.bib.library import parse_bibliography
+
+    bib = parse_bibliography(BIB + "\narticle{lost2018,\n  title = {T}\n}\n", "references.bib")
+    again = library_from_json(library_to_json(bib))
+    assert again.extents == bib.extents == {"roe2020": (1, 7), "doe2019": (9, 14)}
+    assert again.lost == {"lost2018": 16}
+    assert [again.summary(k).identified for k in ("roe2020", "doe2019")] == [True, False]

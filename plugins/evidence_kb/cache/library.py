@@ -93,7 +93,9 @@ def library_to_json(bib: Bibliography) -> dict[str, Any]:
         "lines": bib.lines,
         "sources": bib.sources,
         "problems": [asdict(problem) for problem in bib.problems],
-        "summaries": {key: [s.digest, s.crossref, list(s.missing)] for key, s in bib.summaries.items()},
+        "extents": {key: list(extent) for key, extent in bib.extents.items()},
+        "lost": bib.lost,
+        "summaries": {key: [s.digest, s.crossref, list(s.missing), s.identified] for key, s in bib.summaries.items()},
     }
 
 
@@ -107,9 +109,11 @@ def library_from_json(data: dict[str, Any]) -> Bibliography:
         lines={str(k): int(v) for k, v in data["lines"].items()},
         sources={str(k): str(v) for k, v in data["sources"].items()},
         problems=[Finding(**problem) for problem in data["problems"]],
+        extents={str(k): (int(first), int(last)) for k, (first, last) in data["extents"].items()},
+        lost={str(k): int(v) for k, v in data["lost"].items()},
         summaries={
-            str(key): EntrySummary(str(digest), str(crossref), tuple(missing))
-            for key, (digest, crossref, missing) in data["summaries"].items()
+            str(key): EntrySummary(str(digest), str(crossref), tuple(missing), bool(identified))
+            for key, (digest, crossref, missing, identified) in data["summaries"].items()
         },
     )
 

@@ -141,7 +141,7 @@ class EntrySummary:
     crossref: str
     missing: tuple[str, ...]
     # Whether a reader can follow it: DOI, PMID, PMCID, ISBN or URL (kinds.py).
-    identified: bool = True
+    identified: bool
 
     @classmethod
     def of(cls, key: str, entry: Entry) -> EntrySummary:
