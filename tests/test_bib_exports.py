@@ -53,7 +53,8 @@ EXPECTED = {
     "jabref-biblatex.bib": {
         "Roe2014": ("Cohort study", "Roe R, Doe J. Test Cohort Study of Fictional Workers. Journal of Test "
                     "Medicine. 2014;7(2):10–20.", ["DOI"]),
-        "Poe2013": ("Source", "Poe E. A Test Chapter. In: Test Collection of Chapters. Test Press; 2013. p, 5–25.",
+        "Poe2013": ("Source", "Poe E. A Test Chapter. In: Test Collection of Chapters. Testville: Test Press; 2013. "
+                    "p. 5–25.",
                     []),
     },
     "endnote.bib": {

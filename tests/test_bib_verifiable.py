@@ -22,7 +22,7 @@ BIB = """@article{roe2020,
   year = {2019}
 }
 """
-PAGE = "---\ntitle: T\n---\n\n# T\n\nA first claim [@roe2020].\n\nA second claim [@doe2019].\n"
+PAGE = "---\ntitle: T\nstatus: submitted\n---\n\n# T\n\nA first claim [@roe2020].\n\nA second claim [@doe2019].\n"
 
 
 def make_site(root: Path, option: str = "") -> Path:

@@ -41,7 +41,8 @@ def test_malformed_bibliography_fails_with_its_line(site_copy) -> None:
 
 def test_malformed_entry_no_article_cites_is_a_warning(site_copy) -> None:
     root = site_copy("malformed-bib")
-    (root / "docs" / "articles" / "a.md").write_text("# A\n\nCites the good entry [@good2020].\n")
+    (root / "docs" / "articles" / "a.md").write_text(
+        "---\ntitle: A\nstatus: submitted\n---\n\n# A\n\nCites the good entry [@good2020].\n")
     result = evidencekb(root, "check")
     assert result.returncode == 0, result.output
     assert "references.bib:11:1: warning: malformed BibTeX: '}' expected in entry 'broken2021'" in result.output

@@ -16,7 +16,7 @@ LIBRARY = r"""@article{markup2020,
   author  = {Roe, Rita},
   title   = {Growth \textit{in vitro} of {\it Candida} with \emph{E. coli}: a $p$ value and $\alpha$-cells},
   journal = {Journal of Tests},
-  year    = {2020}
+  year    = {2020}, doi = {10.5555/markup.2020}
 }
 
 @book{parent2019,
@@ -24,7 +24,7 @@ LIBRARY = r"""@article{markup2020,
   title     = {Test Book of Chapters},
   publisher = {Test Press},
   address   = {London},
-  year      = {2019}
+  year      = {2019}, isbn = {9780000000019}
 }
 
 @incollection{chapter2019,

@@ -13,9 +13,9 @@ from evidence_kb.engine.bib.library import load_bibliography, parse_bibliography
 REALBIB = Path(__file__).resolve().parents[1] / "data" / "realbib"
 ALPHA = "@article{alpha2020,\n  author = {Smith, Jane},\n  title = {Alpha},\n  journal = {J},\n  year = {2020}\n}\n\n"
 REST = "  author = {Roe, R},\n  title = {T},\n  year = {2019}"
-PAGES = {"articles/t.md": "---\ntitle: T\n---\n\n# T\n\nA claim [@alpha2020].\n", "index.md": "# Home\n"}
+PAGES = {"articles/t.md": "---\ntitle: T\nstatus: submitted\n---\n\n# T\n\nA claim [@alpha2020].\n", "index.md": "# Home\n"}
 # The traps sit in entry `b`: cited, its problems are errors (uncited, warnings: see below).
-CITING_B = {**PAGES, "articles/u.md": "---\ntitle: U\n---\n\n# U\n\nAnother claim [@b].\n"}
+CITING_B = {**PAGES, "articles/u.md": "---\ntitle: U\nstatus: submitted\n---\n\n# U\n\nAnother claim [@b].\n"}
 
 # (trap, library after the alpha2020 entry (which fills lines 1-7), the exact finding)
 TRAPS = [
@@ -199,7 +199,7 @@ def test_citing_an_entry_lost_for_its_missing_at(tmp_path):
     root = make_site(tmp_path, CITING_B, bib=ALPHA + "article{b,\n" + REST + "\n}\n")
     result = check(root)
     assert result.returncode == 1
-    assert ("docs/articles/u.md:7:16: unknown citation key '@b' (not in references.bib); line 8 of references.bib "
+    assert ("docs/articles/u.md:8:16: unknown citation key '@b' (not in references.bib); line 8 of references.bib "
             "writes it without '@', so it is skipped") in finding_lines(result.stdout), result.stdout
     assert ("references.bib:8:1: warning: 'article{b,' has no '@', so BibTeX skips the entry 'b' (lines 8–12): "
             "write @article{b,") in finding_lines(result.stdout)

@@ -111,14 +111,14 @@ LIBRARY = """@article{alpha2020,
   author  = {Smith, Jane},
   title   = {Alpha trial},
   journal = {Journal},
-  year    = {2020}
+  year    = {2020}, doi = {10.5555/alpha.2020}
 }
 
 @article{rothwell2018,
   author  = {Roe, Rita},
   title   = {Test title},
   journal = {Journal},
-  year    = {2018}
+  year    = {2018}, doi = {10.5555/rothwell.2018}
 }
 """
 
