@@ -183,3 +183,11 @@ def test_colliding_articles_name_both_files(tmp_path, case, titles, expected):
     assert built.returncode != 0
     assert finding_lines(built.stderr) == expected
     assert not any((tmp_path / "out").rglob("*.html")), "nothing is written, so nothing is overwritten"
+
+
+def test_an_invisible_character_before_the_at_sign_is_no_part_of_the_key(tmp_path):
+    source = "---\ntitle: T\nstatus: submitted\n---\n# T\n\nA claim [\u200b@alpha2020; \u200b@rothwell2018].\n"
+    root = make_site(tmp_path, {"articles/t.md": source, "index.md": "# Home\n"}, bib=LIBRARY)
+    result = check(root, env=EPOCH)
+    assert result.returncode == 0, result.output
+    assert finding_lines(result.stdout) == []

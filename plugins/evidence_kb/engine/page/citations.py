@@ -23,7 +23,10 @@ KEY = rf"[\w{KEY_INVISIBLES}](?:[\w:.#$%&\-+?<>~/{KEY_INVISIBLES}{KEY_SPACES}]*[
 # Space may include the check's invisible line markers (private use area,
 # see lines.py), so a group that spans two lines is found in both renders.
 SPACE = r"[\s\ue000-\ue01f]*"
-GROUP_PATTERN = rf"\[{SPACE}(@{KEY}(?:{SPACE};{SPACE}@{KEY})*){SPACE}\](?![(\[])"
+# Before an `@`, an invisible character is only a pasting accident: the key
+# after it is the key (one inside or after the key is part of it, above).
+LEAD = rf"[\s\ue000-\ue01f{KEY_INVISIBLES}]*"
+GROUP_PATTERN = rf"\[{LEAD}(@{KEY}(?:{SPACE};{LEAD}@{KEY})*){SPACE}\](?![(\[])"
 
 
 class CitationSyntaxError(ValueError):
@@ -37,7 +40,7 @@ def parse_group(group: str) -> list[str]:
     ['qaseem2017', 'dapas1985']
     >>> parse_group("@a;@a")
     ['a']
-    >>> parse_group("@roth\u200bwell2018; @roth\u00a0well2018")
+    >>> parse_group("@roth\u200bwell2018;\u200b @roth\u00a0well2018")
     ['roth\u200bwell2018', 'roth\xa0well2018']
     >>> parse_group("qaseem2017")
     Traceback (most recent call last):
@@ -48,7 +51,7 @@ def parse_group(group: str) -> list[str]:
     for part in group.split(";"):
         # Space around a key is layout; inside one (a no-break space) it is
         # part of the key, which the check then reports as unknown.
-        part = re.sub(rf"^{SPACE}|{SPACE}$", "", part)
+        part = re.sub(rf"^{LEAD}|{SPACE}$", "", part)
         if not part.startswith("@") or len(part) < 2:
             raise CitationSyntaxError(f"citation keys start with '@': {part!r}")
         key = part[1:]
