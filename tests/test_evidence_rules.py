@@ -219,6 +219,8 @@ LIBRARY = """
 @article{mid2019, author = {Roe, R.}, title = {Test title three}, journal = {Journal of Tests}, year = {2019},
   doi = {10.5555/three}, kind = {Cohort study}}
 @misc{undated, author = {Roe, R.}, title = {Test title four}, url = {https://example.org/four}, kind = {Web page}}
+@techreport{living2005, author = {Roe, R.}, title = {Test guideline}, institution = {Test institute}, year = {2005},
+  updated = {2020-12-11}, url = {https://example.org/five}, kind = {Guideline}}
 """
 
 
@@ -246,3 +248,9 @@ def test_age_counts_only_dated_sources_and_any_recent_one_answers() -> None:
     assert book.breaches(Evidence(("old1990", "mid2019"))) == []
     # A source without a year is never counted as old.
     assert book.breaches(Evidence(("old1990", "undated"))) == []
+    # A living guideline counts from its last update, not its first publication.
+    assert book.breaches(Evidence(("old1990", "living2005"))) == []
+    old_book = Rulebook(EvidenceRules(max_age=MaxAge(years=5)), bib, dt.date(2026, 1, 1))
+    assert [b.problem for b in old_book.breaches(Evidence(("living2005",)))] == [
+        "claim rests only on sources older than 5 years (cites: Guideline 2020 [@living2005])"
+    ]

@@ -48,8 +48,14 @@ class Source:
 
     @classmethod
     def of(cls, key: str, entry: Entry) -> Source:
-        found = YEAR.search(entry.fields.get("year", "") or entry.fields.get("date", ""))
-        return cls(key, entry_kind(entry).label, has_identifier(entry), int(found.group(1)) if found else None)
+        """A living source (a guideline, a label) counts from its last update (`updated`)."""
+        fields = entry.fields
+        years = [
+            int(found.group(1))
+            for text in (fields.get("year", "") or fields.get("date", ""), fields.get("updated", ""))
+            if (found := YEAR.search(text))
+        ]
+        return cls(key, entry_kind(entry).label, has_identifier(entry), max(years) if years else None)
 
     def shown(self, with_year: bool = False) -> str:
         """`Randomised trial [@smith2020]`, or `Case series 1985 [@penn1985]`."""

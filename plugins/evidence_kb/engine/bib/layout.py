@@ -34,7 +34,7 @@ from evidence_kb.engine.findings import Finding
 # reports are written the way our vetted library writes them, so an entry
 # copied from it is already in canonical form.
 _HEAD = ("author", "editor", "title", "subtitle")
-_TAIL = ("doi", "pmid", "pmcid", "isbn", "issn", "url", "urldate", "eprint", "archiveprefix",
+_TAIL = ("doi", "pmid", "pmcid", "isbn", "issn", "url", "urldate", "updated", "eprint", "archiveprefix",
          "primaryclass", "addendum", "language", "langid", "note", "kind")
 _ARTICLE = _HEAD + ("journal", "journaltitle", "year", "month", "date", "volume", "number", "issue",
                     "pages") + _TAIL
