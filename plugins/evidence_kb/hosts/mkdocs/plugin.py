@@ -53,6 +53,10 @@ ASSETS_DIR = TEMPLATES_DIR / ASSETS_URI
 
 
 QUIET_FINDINGS = frozenset({"unused-entry", "unverifiable-reference"})
+# The defaults as a user writes them in mkdocs.yml (nested options as plain
+# mappings): MkDocs copies each default per build, and a pydantic model's
+# `copy` is deprecated.
+DEFAULTS = Options().model_dump()
 
 
 class EvidenceConfig(base.Config):
@@ -62,7 +66,7 @@ class EvidenceConfig(base.Config):
     exactly as `evidencekb check` and the Markdown extension do.
     """
 
-    locals().update({name: c.Type(object, default=default) for name, default in Options.defaults().items()})
+    locals().update({name: c.Type(object, default=default) for name, default in DEFAULTS.items()})
 
 
 class EvidencePlugin(BasePlugin[EvidenceConfig]):
@@ -101,8 +105,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         for name in [e for e in config.markdown_extensions if is_our_extension(e)]:
             config.markdown_extensions.remove(name)
             listed.update(config.mdx_configs.pop(name, None) or {})
-        defaults = Options.defaults()
-        chosen = {k: v for k, v in dict(self.config).items() if v != defaults.get(k)}
+        chosen = {k: v for k, v in dict(self.config).items() if v != DEFAULTS.get(k)}
         try:
             options = combine(chosen, listed, f"{config.config_file_path}: plugin evidence-kb",
                               f"{config.config_file_path}: markdown_extensions: evidence_kb")
