@@ -2,11 +2,11 @@
 
 - `new "QUESTION?"` scaffolds an article (scaffold.py) under the articles
   folder; it never overwrites a file.
-- `bib lint [FILE...]` reports problems of the library (core/biblint.py), each
+- `bib lint [FILE...]` reports problems of the library (engine/bib/lint.py), each
   as `references.bib:LINE:COL: message`. Exit status: 0 no errors (warnings
   allowed), 1 errors found, 2 could not run.
 - `bib format [FILE...]` rewrites the library in its canonical layout
-  (core/bibformat.py), all at once; `--check` only says whether it would
+  (engine/bib/layout.py), all at once; `--check` only says whether it would
   change (exit 1), `--stdout` prints instead of writing.
 
 - `bib add ID...` fetches each DOI or PMID from Crossref or PubMed and adds

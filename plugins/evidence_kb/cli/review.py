@@ -4,11 +4,11 @@
   last content update and the last review, stale and review-due flags.
 - `review approve FILE --reviewer NAME [--role ROLE]` records an approval:
   status, the reviewer, the review date and the fingerprint of the approved
-  text (core/review.py), refusing an article the check does not pass.
+  text (engine/review/state.py), refusing an article the check does not pass.
 - `review request FILE` asks for review: `status: under-review`.
 
 Both edits change only the fields they set and replace the file atomically
-(core/review_edit.py). Exit status: 0 done, 1 refused (problems listed),
+(engine/review/edit.py). Exit status: 0 done, 1 refused (problems listed),
 2 could not run.
 """
 

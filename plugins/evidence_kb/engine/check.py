@@ -3,7 +3,7 @@
 One checker for all callers: the MkDocs plugin (during `mkdocs build`), the
 `evidencekb check` command and CI. It renders each article with the site's
 own Markdown extensions, so what it calls a claim is what the reader sees,
-and with line markers (core/lines.py), so every finding has a line.
+and with line markers (engine/page/lines.py), so every finding has a line.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ class Checker:
         doc = split_document(text)
         for error in doc.errors:
             report.findings.append(Finding(shown, error.line, error.column, "front-matter", error.message))
-        # Script in the page (core/unsafe.py): rejected with its line.
+        # Script in the page (engine/page/scripts.py): rejected with its line.
         report.findings.extend(page_findings(shown, text))
         lines = text.split("\n")
         # Lines meant as front matter but not marked (or closed) as such are
@@ -154,7 +154,7 @@ class Checker:
             title = doc.meta.get("title")
             report.title = title if isinstance(title, str) else ""
             report.title_line = doc.key_lines.get("title", 1)
-            # Front matter schema and stale approvals (core/review.py).
+            # Front matter schema and stale approvals (engine/review/state.py).
             report.findings.extend(
                 assess_article(
                     shown, text, result.cited_keys, self.bibliography,

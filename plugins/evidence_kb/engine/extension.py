@@ -11,7 +11,7 @@ with the bibliography it loaded once and reads each page's result.
 - A tree processor then walks the page in document order (the inline pass
   does not), numbers keys by first appearance, renders each group as
   superscript links and appends the reference list.
-- A second tree processor finds the page's claims (see core/claims.py).
+- A second tree processor finds the page's claims (see engine/page/claims.py).
 """
 
 from __future__ import annotations

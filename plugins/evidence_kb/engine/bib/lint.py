@@ -49,7 +49,7 @@ MONTHS = {
 }
 
 
-# A field as readers see it (core/style.py converts each distinct value once).
+# A field as readers see it (engine/bib/style.py converts each distinct value once).
 plain = plain_text
 
 

@@ -4,7 +4,7 @@
     Annals of Internal Medicine. 2017;166(7):514–530.
 
 LaTeX in fields (accents, protective braces, `--`) becomes Unicode through
-pybtex's LaTeX parser (core/latex.py), and every field is escaped for HTML.
+pybtex's LaTeX parser (engine/bib/latex.py), and every field is escaped for HTML.
 Links (DOI, PubMed, PMC, URL) are not part of the text: the reference list
 and the citation preview show them as links of their own.
 

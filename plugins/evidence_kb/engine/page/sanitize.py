@@ -1,6 +1,6 @@
 """The build's safety net: an allow-list sanitiser (nh3) for page HTML.
 
-The check rejects script in page sources (core/unsafe.py). Should anything
+The check rejects script in page sources (engine/page/scripts.py). Should anything
 slip past it, every page's HTML is cleaned here before it is written: only
 the elements and attributes that Markdown, our extensions and Material's
 Markdown extensions legitimately produce survive; `<script>`, `<style>` and

@@ -13,7 +13,7 @@ rejects, with file, line and the offending token quoted:
   (`&#106;avascript:`, `jav&#x09;ascript:`).
 
 Code (fenced blocks and inline code spans) is shown as text, never run, so
-it is not scanned. The build also sanitises every page (core/sanitize.py):
+it is not scanned. The build also sanitises every page (engine/page/sanitize.py):
 this scan is what tells the editor, the sanitiser is the safety net.
 """
 

@@ -1,4 +1,4 @@
-"""The MkDocs adapter: wires the core to build events, and nothing more.
+"""The MkDocs adapter: wires the engine to build events, and nothing more.
 
 - `on_config` loads `references.bib` once per build (kept across `mkdocs
   serve` rebuilds until the file changes) and registers our Python-Markdown
@@ -197,7 +197,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         doc = split_document(source)
         for error in doc.errors:
             self._report(Finding(self.site.display(path), error.line, error.column, "front-matter", error.message))
-        # Script in the source (core/unsafe.py): the check's message, with its line.
+        # Script in the source (engine/page/scripts.py): the check's message, with its line.
         for finding in page_findings(self.site.display(path), source):
             self._report(finding)
         return markdown
