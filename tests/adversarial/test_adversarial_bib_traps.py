@@ -233,3 +233,31 @@ def test_missing_year_renders_without_it_and_is_a_warning(tmp_path):
     assert "references.bib:8:1: warning: entry 'b' lacks what a reader needs: year" in finding_lines(result.stdout)
     bib = parse_bibliography(library, "references.bib")
     assert bib.reference("b").text == "Roe R. Undated." and "None" not in bib.reference("b").html
+
+
+def test_a_stub_command_and_an_unclosed_string_are_named_as_what_they_are():
+    library = ("@misc{a,\n  author = {Roe, R},\n  title = {T},\n  year = {2019}\n}\n@inprocee\n\n"
+               "@string{j = {Journal}\n@misc{b,\n" + REST + "\n}\n")
+    bib = parse_bibliography(library, "references.bib")
+    assert [p.as_text() for p in bib.problems] == [
+        "references.bib:6:1: malformed BibTeX: '(' or '{' expected in the entry starting at line 6",
+        "references.bib:8:1: @string starting at line 8 is never closed: add '}' before the '@' at line 9",
+    ]
+    # Both entries around them are read.
+    assert list(bib.entries) == ["a", "b"]
+
+
+def test_a_percent_sign_pybtex_cannot_read_never_stops_the_build():
+    # `%` cuts the closing brace off in LaTeX, and pybtex refuses the field:
+    # readers get the value with `%` as a percent sign; the check reports it.
+    bib = parse_bibliography("@misc{w,\n  author = {Roe, R},\n  title = {Test},\n  year = {2014},\n"
+                             "  howpublished = {{Half 50% {of} it}}\n}\n", "r.bib")
+    assert [p.as_text() for p in bib.problems] == [
+        "r.bib:5:1: entry 'w', field 'howpublished': '%' starts a LaTeX comment, so readers see only "
+        "'{Half 50': write \\% for a percent sign"
+    ]
+    assert bib.reference("w").text == "Roe R. Test. Half 50% of it; 2014."
+    # Inside \url{...} a `%` belongs to the address.
+    url = parse_bibliography("@misc{u, author = {Roe, R}, title = {T}, year = 2014,"
+                             " howpublished = {\\url{http://example.org/a%20b.pdf}}}", "r.bib")
+    assert url.problems == [] and "http://example.org/a%20b.pdf" in url.reference("u").text

@@ -126,11 +126,34 @@ class Bibliography:
             digest = self.summary(key).digest
             ref = self.store.get_by_digest(key, digest) if self.store is not None else None
             if ref is None:
-                ref = format_reference(key, self.entries[key])
+                ref = format_readably(key, self.entries[key], format_reference)
                 if self.store is not None:
                     self.store.put_by_digest(digest, ref)
             self._formatted[key] = ref
         return ref
+
+
+def format_readably(key: str, entry: Entry, format_: Callable[[str, Entry], FormattedReference]) -> FormattedReference:
+    """The reference, even when a value is LaTeX pybtex cannot read.
+
+    An unescaped `%` (a LaTeX comment) can cut a value's closing brace off,
+    and pybtex then refuses the whole field. Readers get the value with `%`
+    as a percent sign instead, and the check reports it (traps.py); a build
+    never stops on it.
+    """
+    try:
+        return format_(key, entry)
+    except PybtexError:
+        escaped = Entry(entry.type, fields=[(name, re.sub(r"(?<!\\)%", r"\\%", value))
+                                            for name, value in entry.fields.items()])
+        escaped.persons = entry.persons
+        try:
+            return format_(key, escaped)
+        except PybtexError:
+            plain = Entry(entry.type, fields=[(name, re.sub(r"[{}\\%]", "", value))
+                                              for name, value in entry.fields.items()])
+            plain.persons = entry.persons
+            return format_(key, plain)
 
 
 @dataclass(frozen=True)
@@ -192,6 +215,7 @@ class _Parser(LowLevelParser):  # type: ignore[misc]  # pybtex ships no types
         # Offsets of the current entry's field names, in the order pybtex returns the fields.
         self.field_offsets: list[int] = []
         self.value_field: str | None = None
+        self.command_name = ""
         self.field_start = 0
         self.unclosed = False
 
@@ -205,7 +229,7 @@ class _Parser(LowLevelParser):  # type: ignore[misc]  # pybtex ships no types
         self.value_field = None
         self.unclosed = False
         name = self.NAME.match(self.text, self.pos)
-        command = name.group() if name else ""
+        command = self.command_name = name.group() if name else ""
         if name and command.lower() == "comment":
             # As BibLaTeX reads it: the braced body is the comment (an `@` in it starts nothing).
             end = skip_balanced(self.text, name.end())
@@ -283,13 +307,16 @@ class _Collector:
             return ""
         start = parser.command_start
         found = re.match(r"@\s*\w+\s*[{(]\s*([^,\s{}=]*)\s*,", self.text[start : start + 200])
-        entry = f" in entry {found.group(1)!r}" if found and found.group(1) else " in the entry"
+        entry = f" in entry {found.group(1)!r}" if found and found.group(1) else f" in {self._entry()}"
         return f"{entry} starting at line {_line_at(self.text, start)}"
 
     def _entry(self) -> str:
         parser = self.parser
         key = parser.current_entry_key if parser is not None else None
-        return f"entry {key!r}" if key else "@string"
+        if key:
+            return f"entry {key!r}"
+        command = parser.command_name if parser is not None else ""
+        return f"@{command}" if command.lower() in ("string", "preamble") else "the entry"
 
     def add(self, offset: int, code: str, message: str) -> None:
         line, column = position(self.text, offset)
@@ -303,7 +330,9 @@ class _Collector:
                      f"{self._entry()} starting at line {_line_at(self.text, start)} is never closed: "
                      f"add '}}' before the '@' at line {_line_at(self.text, parser.pos)}")
             return
-        if isinstance(error, TokenRequired) and parser is not None and self.text.startswith("@", parser.pos):
+        in_body = parser is not None and (
+            bool(parser.current_entry_key) or parser.command_name.lower() in ("string", "preamble"))
+        if isinstance(error, TokenRequired) and parser is not None and in_body and self.text.startswith("@", parser.pos):
             # `}` expected where the next entry begins: this one was never closed.
             if not self.swallowed_fields(parser):
                 start = parser.command_start or 0
@@ -315,6 +344,9 @@ class _Collector:
             self.premature_end(parser)
             return
         line = getattr(error, "lineno", None) or 1
+        if parser is not None and not parser.current_entry_key and parser.command_start is not None:
+            # Before any key: the problem belongs to the command's own line, not the next entry's.
+            line = _line_at(self.text, parser.command_start)
         message = str(error)
         if isinstance(error, PybtexSyntaxError):
             # pybtex says "syntax error in line 4: '}' expected"; we give the

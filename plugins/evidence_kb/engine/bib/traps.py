@@ -126,6 +126,7 @@ def comma_separated(name: str) -> list[str] | None:
 TEXT_FIELDS = ("title", "journal", "booktitle", "publisher", "institution", "organization", "school",
                "address", "series", "edition", "type", "addendum", "howpublished", "chapter")
 LATEX_COMMENT = re.compile(r"(?<!\\)%")
+URL_COMMAND = re.compile(r"\\(?:url|href)\{[^{}]*\}")
 
 
 def comment_cut(value: str) -> str | None:
@@ -134,7 +135,9 @@ def comment_cut(value: str) -> str | None:
     >>> comment_cut("How is it done? 50% of teams"), comment_cut(r"50\% of teams")
     ('How is it done? 50', None)
     """
-    found = LATEX_COMMENT.search(value)
+    # Inside \\url{...} and \\href{...} a `%` is part of the address.
+    searched = URL_COMMAND.sub(lambda m: " " * len(m.group()), value)
+    found = LATEX_COMMENT.search(searched)
     return value[: found.start()].rstrip() if found else None
 
 
