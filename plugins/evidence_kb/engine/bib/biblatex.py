@@ -22,6 +22,9 @@ RENAMED = {
 # `eprinttype` (or Better BibTeX's `archiveprefix`) → the field the identifier belongs in.
 EPRINT_FIELDS = {"pmid": "pmid", "pubmed": "pmid", "doi": "doi", "pmcid": "pmcid", "pmc": "pmcid"}
 ARXIV = ("arxiv",)
+NOTE_FIELDS = ("note", "annote", "annotation", "extra")
+# Every field this module reads.
+READ = frozenset({"date", "subtitle", "eprint", "school", *RENAMED, *NOTE_FIELDS})
 
 # EDTF as BibLaTeX reads it: YYYY, YYYY-MM, YYYY-MM-DD, each possibly
 # uncertain/approximate (`?`, `~`, `%`), and ranges `A/B`, open at either end.
@@ -74,6 +77,8 @@ def add_bibtex_fields(entry: Entry) -> list[tuple[str, str]]:
     """
     fields = entry.fields
     problems: list[tuple[str, str]] = []
+    if not READ.intersection(name.lower() for name in fields):
+        return problems  # plain BibTeX: nothing to map (most entries of most libraries)
     date = fields.get("date", "").strip()
     if date:
         parsed = parse_date(date)
@@ -105,7 +110,6 @@ def add_bibtex_fields(entry: Entry) -> list[tuple[str, str]]:
 
 # Zotero's "Extra", EndNote and PubMed-to-BibTeX tools (TeXMed) write
 # identifiers into a note: `PMID: 15287085`, `[PubMed:\href{...}{15287085}]`.
-NOTE_FIELDS = ("note", "annote", "annotation", "extra")
 IN_NOTE = {
     "pmid": re.compile(r"\b(?:PMID|PubMed)\s*:\s*(?:\\href\{[^}]*\}\{)?(\d{1,8})\b"),
     "pmcid": re.compile(r"\bPMCID\s*:\s*(?:\\href\{[^}]*\}\{)?(PMC\d+)\b"),

@@ -107,8 +107,8 @@ def comma_separated(name: str) -> list[str] | None:
     >>> comma_separated("Doe, Jr., John"), comma_separated("Penn, R. D."), comma_separated("van Tulder, Maurits W")
     (None, None, None)
     """
-    if "{" in name:
-        return None  # a name in braces is written as meant
+    if "," not in name or "{" in name:
+        return None  # one name, or a name in braces written as meant
     parts = [part.strip() for part in name.split(",")]
     if len(parts) < 2 or not all(parts):
         return None
@@ -135,6 +135,8 @@ def comment_cut(value: str) -> str | None:
     >>> comment_cut("How is it done? 50% of teams"), comment_cut(r"50\% of teams")
     ('How is it done? 50', None)
     """
+    if "%" not in value:
+        return None
     # Inside \\url{...} and \\href{...} a `%` is part of the address.
     searched = URL_COMMAND.sub(lambda m: " " * len(m.group()), value)
     found = LATEX_COMMENT.search(searched)
