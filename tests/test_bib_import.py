@@ -167,3 +167,14 @@ def test_unreadable_import_is_one_message(tmp_path: Path, capsys: pytest.Capture
         f"evidencekb: error: {source.as_posix()} is neither PubMed (PMID- ...), RIS (TY  - ...) nor BibTeX "
         "(@type{key, ...}); nothing was written\n"
     )
+
+
+def test_a_medline_record_with_short_names_only() -> None:
+    # Older MEDLINE records have AU ("Roe RR") and no FAU: the surname stays the surname.
+    records = records_from_file("PMID- 10000001\nTI  - Test title of an old record.\nAU  - Roe RR\nAU  - Doe J\n"
+                                "DP  - 1985 Jul 20\nPT  - Case Reports\nTA  - Test J\n", "old.nbib")
+    text, results = add_records("", "references.bib", records)
+    assert [r.key for r in results] == ["roe1985test"]
+    bib = parse_bibliography(text, "references.bib")
+    assert bib.reference("roe1985test").text == "Roe RR, Doe J. Test title of an old record. Test J. 1985."
+    assert bib.reference("roe1985test").kind == "Case series"

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from pybtex.database import Person
+from pybtex.scanner import PybtexError
 
 from evidence_kb.engine.bib.layout import BibFormatError, format_bib
 from evidence_kb.engine.bib.library import Bibliography, parse_bibliography
@@ -63,7 +64,10 @@ def _first_author_word(record: Record) -> str:
         # A body: its initials, as the library keys them (`mas` for Medical Advisory Secretariat).
         words = [w for w in re.findall(r"[^\W\d_]+", plain_text(first[1:-1])) if w.lower() not in STOP_WORDS]
         return ascii_word("".join(w[0] for w in words)) or "anon"
-    person = Person(first)
+    try:
+        person = Person(first)
+    except PybtexError:  # a name pybtex cannot split ("a, b, c, d"): its first word
+        return ascii_word(first.split(",")[0]) or "anon"
     return ascii_word(" ".join(person.prelast_names + person.last_names)) or "anon"
 
 

@@ -239,6 +239,16 @@ def _tagged(values: list[str], label: str) -> str:
     return ""
 
 
+def _short_name(name: str) -> str:
+    """MEDLINE's `AU` name as BibTeX reads it.
+
+    >>> _short_name("Penn RD"), _short_name("van Tulder MW"), _short_name("WHO Collaborators")
+    ('Penn, R D', 'van Tulder, M W', 'WHO Collaborators')
+    """
+    found = re.fullmatch(r"(.+) ([A-Z]{1,4})", name)
+    return f"{found.group(1)}, {' '.join(found.group(2))}" if found else name
+
+
 def from_medline(tags: dict[str, list[str]], origin: str = "PubMed") -> Record:
     """A record from one MEDLINE record."""
     def one(tag: str) -> str:
@@ -247,7 +257,9 @@ def from_medline(tags: dict[str, list[str]], origin: str = "PubMed") -> Record:
     if not one("PMID") and not one("TI") and not one("BTI"):
         raise RecordError("the record has neither a PMID nor a title")
     is_book = bool(one("BTI")) and not one("TI")
-    authors = [clean_text(name) for name in tags.get("FAU", [])] or [clean_text(n) for n in tags.get("AU", [])]
+    # FAU is "Chou, Roger"; older records have only AU, "Penn RD": made "Penn, R D"
+    # (BibTeX would read "Penn" as a first name, and "RD" as one initial).
+    authors = [clean_text(name) for name in tags.get("FAU", [])] or [_short_name(clean_text(n)) for n in tags.get("AU", [])]
     authors += ["{" + clean_text(body) + "}" for body in tags.get("CN", [])]
     title = one("TI") or one("BTI")
     if title.endswith(".") and not title.endswith(".."):
