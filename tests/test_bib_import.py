@@ -178,3 +178,23 @@ def test_a_medline_record_with_short_names_only() -> None:
     bib = parse_bibliography(text, "references.bib")
     assert bib.reference("roe1985test").text == "Roe RR, Doe J. Test title of an old record. Test J. 1985."
     assert bib.reference("roe1985test").kind == "Case series"
+
+
+def test_import_leaves_out_only_the_entries_with_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "export.bib"
+    source.write_text("@article{good,\n  author = {Roe, R},\n  title = {Test good},\n  journal = {J},\n  year = {2020}\n}\n"
+                      "@article{bad,\n  author = {Doe, D and and Poe, P},\n  title = {Test bad},\n  year = {2021}\n}\n",
+                      encoding="utf-8")
+    status, library = run_cli(tmp_path, "import", str(source))
+    assert status == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{source.as_posix()}:8:1: entry 'bad': malformed author list: 'and and' with no name between (not imported)",
+        f"added roe2020test from {source.as_posix()}:1 (kind unknown: add kind = {{...}})",
+    ]
+    assert "roe2020test" in library.read_text(encoding="utf-8") and "Test bad" not in library.read_text(encoding="utf-8")
+    # A file whose structure is in doubt is refused whole.
+    source.write_text("@article{a,\n  title = {Unclosed {brace,\n  year = {2020}\n}\n@article{b, title={T}, year=1}\n",
+                      encoding="utf-8")
+    status, _ = run_cli(tmp_path, "import", str(source))
+    assert status == 2
+    assert "is never closed" in capsys.readouterr().err

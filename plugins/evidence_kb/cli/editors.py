@@ -39,7 +39,7 @@ from evidence_kb.engine.bib.layout import BibFormatError, format_bib
 from evidence_kb.engine.bib.lint import lint_bib
 from evidence_kb.engine.bib.records import Record, RecordError, records_from_file
 from evidence_kb.engine.files import write_atomically
-from evidence_kb.engine.findings import CheckError, format_findings
+from evidence_kb.engine.findings import CheckError, Finding, format_findings
 from evidence_kb.engine.site import load_site_config
 from evidence_kb.engine.sources import SourceError, read_text
 
@@ -123,15 +123,20 @@ def run_bib_add(args: argparse.Namespace) -> int:
 
 
 def run_bib_import(args: argparse.Namespace) -> int:
-    records = []
+    records: list[Record] = []
+    skipped: list[Finding] = []
     for source in args.sources:
         try:
-            records += records_from_file(_read(source, source.as_posix()), source.as_posix())
+            records += records_from_file(_read(source, source.as_posix()), source.as_posix(), skipped)
         except RecordError as error:
             raise CheckError(f"{error}; nothing was written") from None
+    # An entry with a problem of its own is not imported; the others are.
+    for finding in skipped:
+        print(f"{finding.as_text()} (not imported)")
     if not records:
-        raise CheckError(f"no references in {', '.join(s.as_posix() for s in args.sources)}; nothing was written")
-    return _add(args, records)
+        raise CheckError(f"no usable references in {', '.join(s.as_posix() for s in args.sources)}; nothing was written")
+    status = _add(args, records)
+    return 1 if skipped else status
 
 
 def _add(args: argparse.Namespace, records: list[Record]) -> int:

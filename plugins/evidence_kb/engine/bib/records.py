@@ -18,6 +18,7 @@ from pybtex.database import Entry
 
 from evidence_kb.engine.bib.kinds import Kind, entry_kind, kind_from_publication_types
 from evidence_kb.engine.bib.style import normalise_doi
+from evidence_kb.engine.findings import Finding
 
 
 class RecordError(ValueError):
@@ -379,8 +380,14 @@ def from_entry(entry: Entry, origin: str) -> Record:
     )
 
 
-def records_from_file(text: str, path: str) -> list[Record]:
-    """Every record of a PubMed (`.nbib`, MEDLINE), RIS or BibTeX file, told apart by what it holds."""
+def records_from_file(text: str, path: str, skipped: list[Finding] | None = None) -> list[Record]:
+    """Every record of a PubMed (`.nbib`, MEDLINE), RIS or BibTeX file, told apart by what it holds.
+
+    A BibTeX entry with a problem of its own is left out, its findings added
+    to `skipped`; a problem that makes the whole file ambiguous (an unclosed
+    brace, a duplicate key) or any problem when `skipped` is None refuses the
+    file.
+    """
     stripped = text.lstrip("\ufeff \t\r\n")
     if re.match(r"PMID- ", stripped):
         records = read_medline(stripped)
@@ -394,11 +401,25 @@ def records_from_file(text: str, path: str) -> list[Record]:
             raise RecordError(f"{path} cannot be read as RIS ({error})") from None
         return [from_ris(item, f"{path} (record {number})") for number, item in enumerate(items, start=1)]
     if "@" in stripped:
-        from evidence_kb.engine.bib.library import parse_bibliography
-
-        bib = parse_bibliography(text, path)
-        errors = [p for p in bib.problems if p.severity == "error"]
-        if errors:
-            raise RecordError("; ".join(p.as_text() for p in errors[:5]) + ("; ..." if len(errors) > 5 else ""))
-        return [from_entry(entry, f"{path}:{bib.lines[key]}") for key, entry in bib.entries.items()]
+        return _bibtex_records(text, path, skipped)
     raise RecordError(f"{path} is neither PubMed (PMID- ...), RIS (TY  - ...) nor BibTeX (@type{{key, ...}})")
+
+
+# Problems that leave it unclear what the file holds at all.
+AMBIGUOUS_CODES = frozenset({"duplicate-key", "bib-unclosed"})
+
+
+def _bibtex_records(text: str, path: str, skipped: list[Finding] | None) -> list[Record]:
+    from evidence_kb.engine.bib.library import parse_bibliography
+
+    bib = parse_bibliography(text, path)
+    errors = [p for p in bib.problems if p.severity == "error"]
+    entry_at = bib.entry_locator()
+    owners = {id(p): entry_at(p.line) for p in errors}
+    refused = [p for p in errors if skipped is None or p.code in AMBIGUOUS_CODES or owners[id(p)] is None]
+    if refused:
+        raise RecordError("; ".join(p.as_text() for p in refused[:5]) + ("; ..." if len(refused) > 5 else ""))
+    bad = {owners[id(p)] for p in errors}
+    if skipped is not None:
+        skipped.extend(errors)
+    return [from_entry(entry, f"{path}:{bib.lines[key]}") for key, entry in bib.entries.items() if key not in bad]
