@@ -119,4 +119,11 @@ def test_real_articles_cite_only_vetted_or_existing_references() -> None:
             expected.pop("note", None)
             got = dict(fields)
             got.pop("kind")
+            # `updated` (a living guideline's last revision, which the age rule
+            # reads) must say what the vetted entry's addendum says.
+            updated = got.pop("updated", None)
+            if updated:
+                assert expected.get("addendum", "").startswith("{Last updated"), f"{key}: `updated` without a source"
+                year = updated.strip("{}")[:4]
+                assert year in expected["addendum"], f"{key}: `updated` {updated} is not the addendum's date"
             assert got == expected, f"{key} differs from tests/data/vetted-references.bib"
