@@ -13,7 +13,8 @@
   it to the library (engine/bib/adding.py); `bib import FILE...` adds every
   record of a PubMed (`.nbib`), RIS or BibTeX file. Each prints the key of
   every new entry, and the existing key of a record already there. Exit
-  status: 0 done, 2 nothing written (network error, unreadable file).
+  status: 0 done, 1 some BibTeX entries left out for their problems (the
+  others added), 2 nothing written (network error, unreadable file).
 
 Without FILE, they use the `bibliography` of the site's `mkdocs.yml`.
 """
