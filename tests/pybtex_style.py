@@ -29,7 +29,7 @@ from pybtex.style.template import (
     tag,
 )
 
-from evidence_kb.engine.bib.style import MAX_AUTHORS, SHOWN_WHEN_TRUNCATED
+from evidence_kb.engine.bib.style import MAX_AUTHORS, SHOWN_WHEN_TRUNCATED, ordinal
 
 # pybtex's own conversion, not core/latex.py's shortcut: the oracle is all pybtex.
 from_latex = Text.from_latex
@@ -41,6 +41,11 @@ def _place_and_publisher() -> Any:
         optional[field("publisher")],
     ]
 
+
+
+def _ordinal(value: Any) -> Any:
+    # The style's rule (engine/bib/style.py: ordinal), on pybtex rich text.
+    return Text(ordinal(str(value))) if str(value).isdigit() else value
 
 class _HtmlBackend(HtmlBackend):
     # Blocks of a reference run on in one line, as medical styles print them.
@@ -177,7 +182,7 @@ class EvidenceStyle(BaseStyle):
         return toplevel[
             self.authors(),
             sentence[tag("em")[field("title")]],
-            optional[sentence[field("edition"), "ed"]],
+            optional[sentence(sep=" ")[field("edition", apply_func=_ordinal), "ed"]],
             sentence(sep="; ")[_place_and_publisher(), field("year")],
         ]
 

@@ -24,7 +24,7 @@ EXPECTED = {
                           "Journal of Test Medicine. 2019;12(3):100–110.", ["DOI", "PubMed", "Link"]),
         "world_test_organization_test_2020": ("Web page", "World Test Organization. Test page of a fictional "
                                               "organisation. 2020.", ["Link"]),
-        "poe_test_2018": ("Source", "Poe E. Test handbook. 2, ed. Testville: Test Press; 2018.", []),
+        "poe_test_2018": ("Source", "Poe E. Test handbook. 2nd ed. Testville: Test Press; 2018.", []),
     },
     "betterbibtex-biblatex.bib": {
         "roeTestSystematicReview2021": ("Systematic review", "Roe R, Doe J, Poe E. Test Systematic Review of "

@@ -104,6 +104,23 @@ def _em(piece: Piece) -> Piece:
     return piece[0], f"<em>{piece[1]}</em>" if piece[1] else ""
 
 
+def ordinal(text: str) -> str:
+    """Vancouver writes editions as ordinals: `2` (BibLaTeX's way) is `2nd`.
+
+    >>> [ordinal(n) for n in ("1", "2", "3", "4", "11", "12", "22", "2nd", "Second")]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '22nd', '2nd', 'Second']
+    """
+    if not text.isdigit():
+        return text
+    number = int(text)
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _edition(piece: Piece) -> Piece:
+    return (ordinal(piece[0]), escape(ordinal(piece[0]))) if piece[0].isdigit() else piece
+
+
 def _cat(*pieces: Piece) -> Piece:
     return "".join(p[0] for p in pieces), "".join(p[1] for p in pieces)
 
@@ -247,7 +264,7 @@ def _book(e: Entry) -> Piece:
     return _toplevel([
         _authors(e),
         _sentence([_em(_field(e, "title"))]),
-        _optional(lambda: _sentence([_field(e, "edition"), _piece("ed")])),
+        _optional(lambda: _sentence([_edition(_field(e, "edition")), _piece("ed")], sep=" ")),
         _sentence([_place_and_publisher(e), _field(e, "year")], sep="; "),
     ])
 
