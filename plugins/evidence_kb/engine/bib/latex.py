@@ -50,11 +50,14 @@ PLAIN_COMMANDS = (
     "textbf", "textsc", "textrm", "textup", "textmd", "textnormal", "textsf", "texttt", "text", "mbox",
     "textsuperscript", "textsubscript", "mathrm", "mathbf", "mathsf", "mathtt", "mathnormal", "ensuremath",
 )
+# `\url{...}` (as in `howpublished = {\url{https://...}}`) is the address as
+# written: no LaTeX in it is converted (`~`, `%`, `_` are part of it).
+VERBATIM_COMMANDS = ("url", "path", "nolinkurl")
 EMPHASIS_SWITCHES = ("itshape", "slshape", "it", "em", "sl")
 PLAIN_SWITCHES = ("bfseries", "scshape", "upshape", "normalfont", "rmfamily", "sffamily", "ttfamily",
                   "bf", "sc", "rm", "sf", "tt", "up")
 MARKUP = re.compile(
-    r"\\(?P<command>" + "|".join(EMPHASIS_COMMANDS + PLAIN_COMMANDS) + r")\s*\{"
+    r"\\(?P<command>" + "|".join(EMPHASIS_COMMANDS + PLAIN_COMMANDS + VERBATIM_COMMANDS) + r")\s*\{"
     r"|\{\\(?P<switch>" + "|".join(EMPHASIS_SWITCHES + PLAIN_SWITCHES) + r")(?![A-Za-z])\s*"
     r"|(?<!\\)\$"
 )
@@ -106,6 +109,8 @@ def markup(latex: str, convert: Callable[[str], str]) -> tuple[str, str]:
     ('Effect of in vitro culture', 'Effect of <em>in vitro</em> culture')
     >>> markup(r"A $p$ value for {\\em E. coli} and $\\alpha$", lambda s: s)
     ('A p value for E. coli and α', 'A p value for <em>E. coli</em> and α')
+    >>> markup(r"Web page, \\url{https://example.org/a_b~c}", lambda s: s.replace("~", " "))
+    ('Web page, https://example.org/a_b~c', 'Web page, https://example.org/a_b~c')
     """
     if not MARKUP.search(latex):
         text = convert(latex)
@@ -134,7 +139,11 @@ def markup(latex: str, convert: Callable[[str], str]) -> tuple[str, str]:
                 rest.append(latex[match.start() :])
                 break
             name = match.group("command") or match.group("switch")
-            text, html = markup(latex[match.end() : end - 1], convert)
+            if name in VERBATIM_COMMANDS:
+                text = latex[match.end() : end - 1].strip()
+                html = escape(text)
+            else:
+                text, html = markup(latex[match.end() : end - 1], convert)
             if name in EMPHASIS_COMMANDS or name in EMPHASIS_SWITCHES:
                 html = f"<em>{html}</em>" if html else ""
             slots.append((text, html))
