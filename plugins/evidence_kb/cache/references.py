@@ -18,8 +18,6 @@ ignored (logged at debug level) and rebuilt.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -29,6 +27,7 @@ from pybtex.database import Entry
 
 from evidence_kb.cache import store
 from evidence_kb.cache.store import CACHE_DIR, log
+from evidence_kb.engine.bib.library import entry_digest
 from evidence_kb.engine.bib.style import FormattedReference
 
 __all__ = ["CACHE_DIR", "FILE_NAME", "ReferenceCache", "entry_digest"]
@@ -40,24 +39,6 @@ FILE_NAME = "references.json"
 def cache_key() -> str:
     """What the whole file depends on: its layout and our code (the style is part of it)."""
     return store.digest(FORMAT, store.code_fingerprint())
-
-
-def entry_digest(key: str, entry: Entry) -> str:
-    """A fingerprint of what formatting an entry reads.
-
-    >>> a = Entry("misc", fields={"title": "T", "year": "2020"})
-    >>> entry_digest("k", a) == entry_digest("k", Entry("misc", fields={"year": "2020", "title": "T"}))
-    True
-    >>> entry_digest("k", a) == entry_digest("k", Entry("misc", fields={"title": "T2", "year": "2020"}))
-    False
-    """
-    content = [
-        key,
-        entry.type,
-        sorted((name.lower(), value) for name, value in entry.fields.items()),
-        sorted((role, [str(person) for person in persons]) for role, persons in entry.persons.items()),
-    ]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def reference_from_json(data: Any) -> FormattedReference:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import bisect
 import difflib
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.input.bibtex import LowLevelParser, SkipEntry, month_names
@@ -39,8 +40,15 @@ from evidence_kb.engine.page.scripts import quoted
 from evidence_kb.engine.sources import SourceError, read_text
 
 if TYPE_CHECKING:
-    from evidence_kb.cache.references import ReferenceCache
     from evidence_kb.engine.bib.style import FormattedReference
+
+
+class ReferenceStore(Protocol):
+    """Where formatted references are kept between builds (cache/references.py has one)."""
+
+    def get_by_digest(self, key: str, digest: str) -> FormattedReference | None: ...
+
+    def put_by_digest(self, digest: str, ref: FormattedReference) -> None: ...
 
 # Fields a reader needs to find the source again: a title, a year, and who
 # wrote or issued it.
@@ -64,7 +72,7 @@ class Bibliography:
     lost: dict[str, int] = field(default_factory=dict)
     _formatted: dict[str, FormattedReference] = field(default_factory=dict, repr=False)
     # Optional persistent store of formatted references (cache/references.py).
-    store: ReferenceCache | None = field(default=None, repr=False, compare=False)
+    store: ReferenceStore | None = field(default=None, repr=False, compare=False)
     # What builds need of each entry without its pybtex objects, filled in by
     # `summarise()` (cache/library.py keeps the library in that form).
     summaries: dict[str, EntrySummary] = field(default_factory=dict, repr=False)
@@ -168,10 +176,26 @@ class EntrySummary:
 
     @classmethod
     def of(cls, key: str, entry: Entry) -> EntrySummary:
-        from evidence_kb.cache.references import entry_digest
-
         return cls(entry_digest(key, entry), _crossref(entry), tuple(missing_reader_fields(entry)),
                    has_identifier(entry))
+
+
+def entry_digest(key: str, entry: Entry) -> str:
+    """A fingerprint of what formatting an entry reads.
+
+    >>> a = Entry("misc", fields={"title": "T", "year": "2020"})
+    >>> entry_digest("k", a) == entry_digest("k", Entry("misc", fields={"year": "2020", "title": "T"}))
+    True
+    >>> entry_digest("k", a) == entry_digest("k", Entry("misc", fields={"title": "T2", "year": "2020"}))
+    False
+    """
+    content = [
+        key,
+        entry.type,
+        sorted((name.lower(), value) for name, value in entry.fields.items()),
+        sorted((role, [str(person) for person in persons]) for role, persons in entry.persons.items()),
+    ]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _crossref(entry: Entry) -> str:
