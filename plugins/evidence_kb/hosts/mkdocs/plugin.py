@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from evidence_kb.engine.collisions import ArticlePage, collisions
 from evidence_kb.engine.extension import EvidenceExtension
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.options import Options, OptionsError, combine
+from evidence_kb.engine.page.compact import compact, expand
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html, plain_meta
 from evidence_kb.engine.page.scripts import page_findings
@@ -139,6 +141,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         bib.store = self.refcache
         self.checker = Checker(self.site, bib)
         self.review = ReviewBuild(self.site, bib)
+        freeze_long_lived()
         # The reference list is part of each page as MkDocs renders it, so
         # its `#ref-N` anchors exist when MkDocs checks links; each page's
         # HTML is sanitised whole in on_page_content.
@@ -226,8 +229,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 if finding.code not in ("front-matter", "front-matter-schema", "stale-approval"):
                     self._report(finding)
         # Defence in depth: whatever the check let through, nothing
-        # executable reaches a reader (engine/page/sanitize.py).
-        return clean_html(html)
+        # executable reaches a reader (engine/page/sanitize.py). MkDocs
+        # holds the result until the page is written: one byte per
+        # character meanwhile (compact.py; expanded in on_page_context).
+        return compact(clean_html(html))
 
     # Search indexes a page in on_page_context (the search plugins' default
     # priority 0): it gets the page without citation markers and the
@@ -236,7 +241,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def _hide_from_search(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
         self.hidden = []
         if page.content:
-            page.content, self.hidden = hide(page.content)
+            # Every plugin and the theme get the page as it was rendered.
+            page.content, self.hidden = hide(expand(page.content))
         return context
 
     @event_priority(-100)
@@ -254,6 +260,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return context
 
     on_page_context = CombinedEvent(_hide_from_search, _restore_after_search)
+
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        # Written; MkDocs keeps the page until the build ends (compact.py).
+        if page.content:
+            page.content = compact(page.content)
+        return output
 
     def _report(self, finding: Finding) -> None:
         # Each problem once, however many paths found it.
@@ -287,6 +299,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 file.page.meta = plain_meta(file.page.meta)
         self._set_up_reader(env, config, files)
         self.review.finish(env, config)
+        # Every page is rendered: pages and references live until the end.
+        freeze_long_lived()
         return env
 
     def _article_pages(self, files: Any) -> list[ArticlePage]:
@@ -329,11 +343,26 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if self.staged is not None:
             # Only a build that got this far replaces site_dir (output.py).
             self.staged.finish(config)
+        # `mkdocs serve` builds again in this process: what this build froze may go now.
+        gc.unfreeze()
 
     def on_build_error(self, *, error: Exception) -> None:
+        gc.unfreeze()
         if self.staged is not None:
             self.staged.abandon()
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         server.watch(str(self.site.bibliography_path))
         return server
+
+
+def freeze_long_lived() -> None:
+    """Exempt what lives until the build ends from the cyclic garbage collector.
+
+    Each of its full passes walks every tracked object: the library, the
+    formatted references and the rendered pages, which cannot be garbage
+    before the build ends (BENCHMARKS.md). Garbage is collected first so
+    that none of it is kept; `on_post_build` unfreezes.
+    """
+    gc.collect()
+    gc.freeze()

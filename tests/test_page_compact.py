@@ -1,0 +1,67 @@
+"""Issue 16: pages wait for writing one byte per character, and are written unchanged."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.plugins import BasePlugin
+
+from conftest import ROOTS
+from evidence_kb.engine.page.compact import compact, expand
+from evidence_kb.engine.page.sanitize import clean_html
+
+# HTML-ish text: markup, references of every form, wide and narrow characters.
+PIECES = st.sampled_from([
+    "<p>", "</p>", '<a href="#x" title="', '">', "</a>", "<code>", "</code>", "&#8211;", "&amp;#8211;",
+    "&#233;", "&#x2013;", "&amp;", "&", "#", ";", "8617", "–", "↩", "é", "≥", "\U0001f600", " ",
+])
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(PIECES | st.text(max_size=4), max_size=30).map("".join))
+def test_sanitised_html_survives_compacting_unchanged(text: str) -> None:
+    html = clean_html(text)
+    held = compact(html)
+    assert max(held, default="a") <= "\xff"
+    assert expand(held) == html
+
+
+class HeldPages(BasePlugin):  # type: ignore[type-arg]
+    """Reads every page's content after all of them were written (as MkDocs holds them)."""
+
+    def __init__(self) -> None:
+        self.files: Any = None
+        self.held: dict[str, str] = {}
+
+    def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        self.files = files
+        return env
+
+    def on_post_build(self, *, config: Any) -> None:
+        for file in self.files.documentation_pages():
+            if file.page is not None and file.page.content:
+                self.held[file.src_uri] = file.page.content
+
+
+def test_pages_are_held_one_byte_per_character_and_written_as_rendered(tmp_path: Path) -> None:
+    root = tmp_path / "basic"
+    shutil.copytree(ROOTS / "basic", root)
+    config = load_config(str(root / "mkdocs.yml"))
+    probe = HeldPages()
+    config.plugins["held-pages"] = probe
+    build(config)
+    held = probe.held["articles/citing.md"]
+    # The written page has the range's dash and the back links' arrow as characters...
+    written = (root / "site" / "articles" / "citing" / "index.html").read_text(encoding="utf-8")
+    assert "–" in written and "↩" in written
+    assert "&#8211;" not in written and "&#8617;" not in written
+    # ...while the held copy is one byte per character, and is the same page.
+    assert "&#8211;" in held and "&#8617;" in held
+    assert all(max(content) <= "\xff" for content in probe.held.values())
+    assert expand(held) in written
