@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,12 @@ class HeldPages(BasePlugin):  # type: ignore[type-arg]
                 self.held[file.src_uri] = file.page.content
 
 
-def test_pages_are_held_one_byte_per_character_and_written_as_rendered(tmp_path: Path) -> None:
+ENTRY_MARKER = re.compile(r'<span data-ekb-entry="[0-9a-f]{32}-[0-9]+"></span>')
+# A written list item's entry: from the item's start tag to its back links.
+WRITTEN_ENTRY = re.compile(r'(<li [^>]*class="ekb-ref"[^>]*>).*?(<span class="ekb-ref__back">)', re.S)
+
+
+def test_pages_are_held_small_and_written_whole(tmp_path: Path) -> None:
     root = tmp_path / "basic"
     shutil.copytree(ROOTS / "basic", root)
     config = load_config(str(root / "mkdocs.yml"))
@@ -57,11 +63,16 @@ def test_pages_are_held_one_byte_per_character_and_written_as_rendered(tmp_path:
     config.plugins["held-pages"] = probe
     build(config)
     held = probe.held["articles/citing.md"]
-    # The written page has the range's dash and the back links' arrow as characters...
+    # The written page has the range's dash, the back links' arrow and each entry...
     written = (root / "site" / "articles" / "citing" / "index.html").read_text(encoding="utf-8")
     assert "–" in written and "↩" in written
     assert "&#8211;" not in written and "&#8617;" not in written
-    # ...while the held copy is one byte per character, and is the same page.
+    assert "Alpha trial of NSAIDs in back pain – a randomised study." in written
+    assert "data-ekb-entry" not in written
+    # ...while the held copy is one byte per character, with a marker for each entry...
     assert "&#8211;" in held and "&#8617;" in held
     assert all(max(content) <= "\xff" for content in probe.held.values())
-    assert expand(held) in written
+    assert len(ENTRY_MARKER.findall(held)) == 5
+    assert "Alpha trial" not in held
+    # ...and is otherwise the page as written.
+    assert ENTRY_MARKER.sub("", expand(held)) in WRITTEN_ENTRY.sub(r"\1\2", written)

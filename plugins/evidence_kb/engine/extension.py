@@ -171,7 +171,8 @@ class CitationTreeprocessor(Treeprocessor):
             listing.text = "\n"
             for number, key in enumerate(result.numbering.order, start=1):
                 item = etree.SubElement(listing, "li", writer.item_attributes(number, key))
-                item.text = self.md.htmlStash.store(writer.item_body(number, key, backlinks[key]))
+                entry = self.ext.entry_marker(number) if self.ext.entry_marker is not None else None
+                item.text = self.md.htmlStash.store(writer.item_body(number, key, backlinks[key], entry))
                 item.tail = "\n"
 
     def _render_group(self, sup: etree.Element, numbers: list[int], missing: bool) -> None:
@@ -261,7 +262,8 @@ class ReferenceListWriter:
             attrs["data-ekb-year"] = year
         return attrs
 
-    def item_body(self, number: int, key: str, targets: list[str]) -> str:
+    def item_body(self, number: int, key: str, targets: list[str], entry: str | None = None) -> str:
+        """The item's HTML: the entry (or `entry`, a host's stand-in for it) and the back links."""
         back = []
         for i, target in enumerate(targets):
             # The accessible name contains the visible letter (WCAG 2.5.3,
@@ -271,7 +273,7 @@ class ReferenceListWriter:
             else:
                 label, text = f"Back to citation {_letter(i)} of reference {number}", f"↩{_letter(i)}"
             back.append(_tag("a", [("href", f"#{target}"), ("aria-label", label)], escape_text(text)) + " ")
-        return self.entry(key) + _tag("span", [("class", "ekb-ref__back")], "".join(back))
+        return (self.entry(key) if entry is None else entry) + _tag("span", [("class", "ekb-ref__back")], "".join(back))
 
 
 # `&` that does not start an entity, as Python-Markdown's serializer finds it.
@@ -366,6 +368,9 @@ class EvidenceExtension(Extension):
         self.reference_list = reference_list
         # Applied once to each entry's HTML (the host's sanitiser).
         self.clean = clean
+        # Set by a host that writes each entry into the finished page itself
+        # (the MkDocs plugin): number -> what stands for the entry meanwhile.
+        self.entry_marker: Callable[[int], str] | None = None
         self._writer: ReferenceListWriter | None = None
         # Set per page by the host (or, standalone, from the page context): whether this page is an article.
         self.check_claims = check_claims

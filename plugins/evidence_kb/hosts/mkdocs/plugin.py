@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import gc
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.hidden: list[str] = []
         self.cited: set[str] = set()
         self.page_refs: dict[str, list[str]] = {}
+        # Set per build in on_config: what stands for a reference list entry.
+        self.entry_token = ""
+        self.entry_markers = re.compile("(?!)")
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance (and its cache) across
@@ -144,8 +149,15 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         freeze_long_lived()
         # The reference list is part of each page as MkDocs renders it, so
         # its `#ref-N` anchors exist when MkDocs checks links; each page's
-        # HTML is sanitised whole in on_page_content.
-        self.extension = EvidenceExtension(bibliography=bib, standalone=False)
+        # HTML is sanitised whole in on_page_content. Each item's entry is
+        # a marker until on_post_page writes it in: MkDocs holds every page
+        # until the end, and the entries are most of an article's HTML. The
+        # marker holds a secret of this build, so no page can imitate one.
+        self.extension = EvidenceExtension(bibliography=bib, standalone=False, clean=clean_html)
+        token = secrets.token_hex(16)
+        self.extension.entry_marker = lambda number: f'<span data-ekb-entry="{token}-{number}"></span>'
+        self.entry_markers = re.compile(f'<span data-ekb-entry="{token}-([0-9]+)"></span>')
+        self.entry_token = token
         config.markdown_extensions.append(self.extension)
         # Our templates override the theme's (after a site's own custom_dir),
         # and our stylesheets and scripts load on every page. They are theme
@@ -261,11 +273,22 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     on_page_context = CombinedEvent(_hide_from_search, _restore_after_search)
 
+    @event_priority(100)  # first: other plugins get the finished page
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
         # Written; MkDocs keeps the page until the build ends (compact.py).
         if page.content:
             page.content = compact(page.content)
-        return output
+        if not self.entry_token or self.entry_token not in output:
+            return output
+        keys = self.page_refs.get(page.file.src_uri, [])
+        # Each entry is sanitised once, when first written (extension.py).
+        writer = self.extension.writer(self.checker.bibliography)
+
+        def entry(match: re.Match[str]) -> str:
+            number = int(match.group(1))
+            return writer.entry(keys[number - 1]) if 0 < number <= len(keys) else ""
+
+        return self.entry_markers.sub(entry, output)
 
     def _report(self, finding: Finding) -> None:
         # Each problem once, however many paths found it.
