@@ -17,11 +17,11 @@ import pytest
 
 from conftest import REPO, run
 from evidence_kb.engine.bib.library import parse_bibliography
-from evidence_kb.engine.extension import EvidenceExtension
+from evidence_kb.engine.check.rules import Rulebook
 from evidence_kb.engine.options import EvidenceRules, MaxAge, Options, OptionsError
 from evidence_kb.engine.page.claims import Evidence
-from evidence_kb.engine.rules import Rulebook
-from evidence_kb.engine.site import load_site_config
+from evidence_kb.engine.render.extension import EvidenceExtension
+from evidence_kb.engine.site.config import load_site_config
 
 EPOCH_2026 = {"SOURCE_DATE_EPOCH": "1767225600"}
 EPOCH_2010 = {"SOURCE_DATE_EPOCH": "1262304000"}

@@ -18,8 +18,8 @@ import pytest
 from conftest import REPO, ROOTS, copy_real_kb, evidencekb, run
 from evidence_kb.engine.findings import CheckError
 from evidence_kb.engine.options import OptionsError
-from evidence_kb.engine.site import load_site_config
-from evidence_kb.engine.standalone import BuildFailure
+from evidence_kb.engine.render.standalone import BuildFailure
+from evidence_kb.engine.site.config import load_site_config
 from hostpages import our_elements
 
 BIN = Path(sys.executable).parent
@@ -55,7 +55,7 @@ def article_pages(root: Path, site_dir: str) -> dict[str, list[dict]]:
 
 def test_extension_loads_its_library_from_configuration(tmp_path: Path) -> None:
     (tmp_path / "refs.bib").write_text(BIB)
-    for name in ("evidence_kb", "evidence_kb.engine.extension"):
+    for name in ("evidence_kb", "evidence_kb.engine.render.extension"):
         html = markdown.markdown(
             "A claim [@roe2020test].",
             extensions=[name],
@@ -299,7 +299,7 @@ def test_zensical_finds_the_library_next_to_mkdocs_yml(tmp_path: Path) -> None:
 
 
 def test_a_page_whose_source_cannot_be_read_is_not_published_unchecked(tmp_path: Path) -> None:
-    from evidence_kb.engine.context import PageContext
+    from evidence_kb.engine.render.context import PageContext
 
     (tmp_path / "references.bib").write_text(BIB)
     missing = tmp_path / "docs" / "articles" / "gone.md"

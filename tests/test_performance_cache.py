@@ -32,10 +32,10 @@ from pybtex.richtext import Text
 from conftest import REPO, ROOTS, evidencekb, mkdocs_build
 from evidence_kb.cache import store
 from evidence_kb.cache.references import CACHE_DIR, FILE_NAME, ReferenceCache, cache_key
-from evidence_kb.engine import files as file_writing
 from evidence_kb.engine.bib import style
 from evidence_kb.engine.bib.latex import from_latex
 from evidence_kb.engine.bib.library import parse_bibliography
+from evidence_kb.engine.site import files as file_writing
 
 BIB = """@article{alpha2020,
   author  = {M{\\"u}ller, Hans},
@@ -197,7 +197,7 @@ def test_a_fresh_copy_with_the_cache_restored_hits(site: Path, tmp_path: Path) -
     assert run.returncode == 0, run.output
     assert re.search(r"cache: library 1 restored, 0 parsed; references \d+ reused, 0 formatted", run.output), run.output
     from evidence_kb.cache.checks import CheckCache
-    from evidence_kb.engine.site import load_site_config
+    from evidence_kb.engine.site.config import load_site_config
 
     checks = CheckCache(load_site_config(clone / "mkdocs.yml"))
     assert len(checks.pages) == 3 and not checks.changed

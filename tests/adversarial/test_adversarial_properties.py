@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evidence_kb.engine.bib.library import parse_bibliography
-from evidence_kb.engine.check import Checker
+from evidence_kb.engine.check.checker import Checker
 from evidence_kb.engine.options import Options
 from evidence_kb.engine.page.citations import (
     KEY,
@@ -23,7 +23,7 @@ from evidence_kb.engine.page.citations import (
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html
 from evidence_kb.engine.page.scripts import scan_markup
-from evidence_kb.engine.site import MKDOCS_BUILTIN_EXTENSIONS, SiteConfig
+from evidence_kb.engine.site.config import MKDOCS_BUILTIN_EXTENSIONS, SiteConfig
 
 # Moderate by default (the suite stays quick); EKB_HYPOTHESIS_EXAMPLES=5000 for a deeper search.
 SETTINGS = settings(max_examples=int(os.environ.get("EKB_HYPOTHESIS_EXAMPLES", "150")),

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import markdown
 
 from evidence_kb.engine.bib.library import parse_bibliography
-from evidence_kb.engine.extension import EvidenceExtension
 from evidence_kb.engine.page.sanitize import clean_html
+from evidence_kb.engine.render.extension import EvidenceExtension
 
 BIB = parse_bibliography(
     "@article{alpha2020, author={Smith, Jane}, title={Alpha {NSAIDs} -- a trial}, journal={J <Tests> & Trials},"

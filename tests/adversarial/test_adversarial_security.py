@@ -70,10 +70,10 @@ def test_sanitiser_removes_what_the_check_would_miss(tmp_path, monkeypatch):
     from mkdocs.config import load_config
 
     import evidence_kb.engine.bib.traps
-    import evidence_kb.engine.check
+    import evidence_kb.engine.check.checker
     import evidence_kb.hosts.mkdocs.plugin
 
-    for module in (evidence_kb.engine.check, evidence_kb.hosts.mkdocs.plugin):
+    for module in (evidence_kb.engine.check.checker, evidence_kb.hosts.mkdocs.plugin):
         monkeypatch.setattr(module, "page_findings", lambda *args, **kwargs: [])
     monkeypatch.setattr(evidence_kb.engine.bib.traps, "scan_markup", lambda *args, **kwargs: [])
     site = _copy(XSS, tmp_path / "copy")

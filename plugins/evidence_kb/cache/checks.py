@@ -30,10 +30,10 @@ from typing import Any
 from evidence_kb.cache import store
 from evidence_kb.cache.store import CACHE_DIR, log
 from evidence_kb.engine.bib.library import Bibliography
-from evidence_kb.engine.builddate import build_date
-from evidence_kb.engine.check import Checker, Exemption, PageReport
+from evidence_kb.engine.check.checker import Checker, Exemption, PageReport
 from evidence_kb.engine.findings import Finding
-from evidence_kb.engine.site import SiteConfig
+from evidence_kb.engine.site.builddate import build_date
+from evidence_kb.engine.site.config import SiteConfig
 
 FORMAT = "check/2"
 FILE_NAME = "check.json"

@@ -6,7 +6,7 @@
   the versions of the libraries that shape its output. Nothing is bumped by
   hand and no file time is read, so an edited style shows in the next build,
   and a fresh clone with `.cache/` restored (CI) finds every entry valid.
-- **One writer.** :func:`~evidence_kb.engine.files.write_atomically`, the
+- **One writer.** :func:`~evidence_kb.engine.site.files.write_atomically`, the
   one every file we write goes through: readers see the old file or the
   new one, never half of one.
 - **One damage policy.** :func:`read` returns None for a file that is
@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evidence_kb.engine.files import write_atomically
+from evidence_kb.engine.site.files import write_atomically
 
 # Under `mkdocs.` so `mkdocs build --verbose` shows it (a name only: no MkDocs import).
 log = logging.getLogger("mkdocs.plugins.evidence_kb.cache")

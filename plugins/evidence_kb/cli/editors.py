@@ -39,10 +39,10 @@ from evidence_kb.engine.bib.kinds import Kind, parse_kind
 from evidence_kb.engine.bib.layout import BibFormatError, format_bib
 from evidence_kb.engine.bib.lint import lint_bib
 from evidence_kb.engine.bib.records import Record, RecordError, records_from_file
-from evidence_kb.engine.files import write_atomically
 from evidence_kb.engine.findings import CheckError, Finding, format_findings
-from evidence_kb.engine.site import load_site_config
-from evidence_kb.engine.sources import SourceError, read_text
+from evidence_kb.engine.site.config import load_site_config
+from evidence_kb.engine.site.files import write_atomically
+from evidence_kb.engine.site.sources import SourceError, read_text
 
 
 def add_editor_commands(sub: Any) -> None:

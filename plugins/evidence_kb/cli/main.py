@@ -19,10 +19,10 @@ from evidence_kb.cache.store import CACHE_DIR
 from evidence_kb.cli.editors import add_editor_commands
 from evidence_kb.cli.review import add_review_commands
 from evidence_kb.cli.verify import add_verify_command
-from evidence_kb.engine.check import Report
+from evidence_kb.engine.check.checker import Report
 from evidence_kb.engine.findings import CheckError, format_findings
-from evidence_kb.engine.hostcheck import unsupported_mkdocs
-from evidence_kb.engine.site import load_site_config
+from evidence_kb.engine.site.config import load_site_config
+from evidence_kb.engine.site.hostcheck import unsupported_mkdocs
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 

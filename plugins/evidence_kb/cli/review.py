@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_kb.engine.bib.library import load_bibliography
-from evidence_kb.engine.check import Checker
-from evidence_kb.engine.files import write_atomically
+from evidence_kb.engine.check.checker import Checker
 from evidence_kb.engine.findings import CheckError, Finding, format_findings
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.review.edit import EditError, edit_front_matter
@@ -32,8 +31,9 @@ from evidence_kb.engine.review.state import (
     assess_article,
     fingerprint,
 )
-from evidence_kb.engine.site import SiteConfig, load_site_config
-from evidence_kb.engine.sources import SourceError, decode_text, read_text
+from evidence_kb.engine.site.config import SiteConfig, load_site_config
+from evidence_kb.engine.site.files import write_atomically
+from evidence_kb.engine.site.sources import SourceError, decode_text, read_text
 
 # Findings an approval itself resolves, so they do not block `review approve`.
 APPROVAL_CODES = ("stale-approval", "front-matter-schema")

@@ -1,4 +1,4 @@
-"""`evidencekb verify SITE_DIR`: run after any build (engine/verify.py).
+"""`evidencekb verify SITE_DIR`: run after any build (engine/check/verify.py).
 
 Exit status: 0 the site shows what the sources say, 1 problems found, 2 it
 could not run (no such folder, unreadable configuration).
@@ -12,9 +12,9 @@ from typing import Any
 
 from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.references import CACHE_DIR
+from evidence_kb.engine.check.verify import SiteVerifier
 from evidence_kb.engine.findings import CheckError, format_findings
-from evidence_kb.engine.site import load_site_config
-from evidence_kb.engine.verify import SiteVerifier
+from evidence_kb.engine.site.config import load_site_config
 
 
 def add_verify_command(sub: Any) -> None:

@@ -83,7 +83,7 @@ class MaxAge(RuleScope):
 
 
 class EvidenceRules(_Strict):
-    """What an article's claims must cite beyond "a source" (engine/rules.py)."""
+    """What an article's claims must cite beyond "a source" (engine/check/rules.py)."""
 
     require_kinds: list[RequireKinds] = Field(
         [], description="claims in these sections cite at least one source of these kinds"
@@ -141,7 +141,7 @@ class Options(BaseModel):
             raise OptionsError("\n".join(_explain(problem, where) for problem in error.errors())) from None
 
 
-# Options of the Markdown extension that only concern how a host runs it (engine/extension.py).
+# Options of the Markdown extension that only concern how a host runs it (engine/render/extension.py).
 HOST_ONLY = ("root", "page_context", "standalone")
 
 

@@ -37,7 +37,7 @@ from evidence_kb.engine.bib.traps import (
 )
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.page.scripts import quoted
-from evidence_kb.engine.sources import SourceError, read_text
+from evidence_kb.engine.site.sources import SourceError, read_text
 
 if TYPE_CHECKING:
     from evidence_kb.engine.bib.style import FormattedReference

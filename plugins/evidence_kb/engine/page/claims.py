@@ -16,7 +16,7 @@ A lead-in (ends with a colon and introduces a list) needs no citation of its
 own when every item of that list cites. A claim marked
 ``<!-- uncited: reason -->`` is exempt and listed as an exemption.
 
-Each claim also carries what the evidence rules (engine/rules.py) read: the
+Each claim also carries what the evidence rules (engine/check/rules.py) read: the
 keys it cites, the section headings it stands under and the classes of the
 blocks around it (:class:`Evidence`).
 """

@@ -56,9 +56,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.page.frontmatter import FRONT_MATTER, Document, dotted
+from evidence_kb.engine.site.builddate import build_date
 
 STATUSES = ("submitted", "under-review", "approved")
 # What every article's front matter must say.

@@ -20,9 +20,9 @@ from evidence_kb.engine.review.state import (
     assess_article,
     count_by_status,
 )
-from evidence_kb.engine.site import SiteConfig
-from evidence_kb.engine.sources import SourceError, read_text
-from evidence_kb.engine.urls import page_url
+from evidence_kb.engine.site.config import SiteConfig
+from evidence_kb.engine.site.sources import SourceError, read_text
+from evidence_kb.engine.site.urls import page_url
 
 DASHBOARD_MARKER = "<!-- evidence-kb:review-dashboard -->"
 DASHBOARD_TEMPLATE = "partials/ekb-review-dashboard.html"
@@ -55,7 +55,7 @@ def dashboard_context(states: Iterable[ReviewState], links_from: str, relative_u
 def states_from_sources(site: SiteConfig, bibliography: Bibliography, use_directory_urls: bool,
                         today: dt.date) -> list[ReviewState]:
     """Every article's review state from its file (rendered once to know what it cites)."""
-    from evidence_kb.engine.check import Checker
+    from evidence_kb.engine.check.checker import Checker
 
     checker = Checker(site, bibliography)
     states = []

@@ -38,9 +38,9 @@ from evidence_kb.engine.review.related import (
     RelatedIndex,
     recently_updated,
 )
-from evidence_kb.engine.site import SiteConfig
-from evidence_kb.engine.sources import SourceError, read_text
-from evidence_kb.engine.urls import page_url
+from evidence_kb.engine.site.config import SiteConfig
+from evidence_kb.engine.site.sources import SourceError, read_text
+from evidence_kb.engine.site.urls import page_url
 
 RECENT_MARKER = "<!-- evidence-kb:recently-updated -->"
 EXTRA_KEY = "evidence_kb"

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from evidence_kb.engine.bib.library import Bibliography
-from evidence_kb.engine.builddate import build_date
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.page.schema import ArticleMeta
+from evidence_kb.engine.site.builddate import build_date
 
 STEPS = (("submitted", "Submitted"), ("under-review", "Under review"), ("approved", "Approved"))
 STATUS_LABELS = dict(STEPS)
@@ -125,7 +125,7 @@ def git_last_commit_date(path: Path) -> dt.date | None:
 
 
 def build_today() -> dt.date:
-    """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds (engine/builddate.py)."""
+    """Today, or the day of `SOURCE_DATE_EPOCH` for reproducible builds (engine/site/builddate.py)."""
     return build_date()
 
 

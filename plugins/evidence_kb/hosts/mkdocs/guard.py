@@ -1,10 +1,10 @@
-"""One clear message when the installed MkDocs cannot run our plugin (engine/hostcheck.py)."""
+"""One clear message when the installed MkDocs cannot run our plugin (engine/site/hostcheck.py)."""
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from evidence_kb.engine.hostcheck import ADVICE, installed_mkdocs
+from evidence_kb.engine.site.hostcheck import ADVICE, installed_mkdocs
 
 
 class UnsupportedHost(ImportError):

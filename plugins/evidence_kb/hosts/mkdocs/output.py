@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence_kb.engine.builddate import BuildDateError, source_date_epoch
+from evidence_kb.engine.site.builddate import BuildDateError, source_date_epoch
 
 STAGING_PREFIX = ".ekb-staging-"
 

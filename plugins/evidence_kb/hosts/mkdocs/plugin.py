@@ -31,17 +31,17 @@ from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.references import ReferenceCache
 from evidence_kb.cache.store import CACHE_DIR
 from evidence_kb.engine.bib.library import BibliographyCache
-from evidence_kb.engine.check import Checker
-from evidence_kb.engine.collisions import ArticlePage, collisions
-from evidence_kb.engine.extension import EvidenceExtension
+from evidence_kb.engine.check.checker import Checker
+from evidence_kb.engine.check.collisions import ArticlePage, collisions
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.options import Options, OptionsError, combine
 from evidence_kb.engine.page.compact import compact, expand
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html, plain_meta
 from evidence_kb.engine.page.scripts import page_findings
-from evidence_kb.engine.site import SiteConfig, is_our_extension
-from evidence_kb.engine.sources import SourceError, read_text
+from evidence_kb.engine.render.extension import EvidenceExtension
+from evidence_kb.engine.site.config import SiteConfig, is_our_extension
+from evidence_kb.engine.site.sources import SourceError, read_text
 from evidence_kb.hosts.mkdocs.output import StagedOutput, check_source_date_epoch
 from evidence_kb.hosts.mkdocs.reader import SiteReader
 from evidence_kb.hosts.mkdocs.review import ReviewBuild
@@ -232,7 +232,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             else:
                 self._report(finding)
         uncited = self.extension.check_claims and result.needs_citations
-        # The evidence rules (engine/rules.py) judge the claims this render found.
+        # The evidence rules (engine/check/rules.py) judge the claims this render found.
         breaks_rules = self.extension.check_claims and self.checker.rulebook.breaks(result.evidence)
         if result.unknown or uncited or breaks_rules:
             # Rare path: render once more with line markers to say where.

@@ -23,7 +23,7 @@ from evidence_kb.engine.review.reader import (
     tags_of,
 )
 from evidence_kb.engine.review.related import ArticleInfo
-from evidence_kb.engine.site import SiteConfig
+from evidence_kb.engine.site.config import SiteConfig
 
 
 class SiteReader:

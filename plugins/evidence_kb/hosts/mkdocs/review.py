@@ -32,8 +32,8 @@ from evidence_kb.engine.review.state import (
     assess_article,
     build_today,
 )
-from evidence_kb.engine.site import SiteConfig
-from evidence_kb.engine.sources import SourceError, read_text
+from evidence_kb.engine.site.config import SiteConfig
+from evidence_kb.engine.site.sources import SourceError, read_text
 
 # The dashboard page's source: a placeholder whose content `finish` replaces.
 DASHBOARD_SOURCE = Path(__file__).resolve().parents[2] / "pages" / "review-dashboard.md"

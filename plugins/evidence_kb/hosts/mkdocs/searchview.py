@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from evidence_kb.engine.extension import SEARCH_EXCLUDE
 from evidence_kb.engine.page.claims import CITATION_CLASS, REFERENCES_CLASS
+from evidence_kb.engine.render.extension import SEARCH_EXCLUDE
 
 CITATION = re.compile(rf'<sup class="{CITATION_CLASS}"[^>]*>.*?</sup>', re.S)
 PLACEHOLDER = re.compile(r"<!--ekb-hidden:(\d+)-->")

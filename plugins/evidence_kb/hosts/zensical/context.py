@@ -15,7 +15,7 @@ from typing import Any
 
 from markdown import Markdown
 
-from evidence_kb.engine.context import PageContext
+from evidence_kb.engine.render.context import PageContext
 
 
 def page_context(md: Markdown) -> PageContext | None:

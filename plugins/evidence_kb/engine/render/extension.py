@@ -97,7 +97,7 @@ class _Reset(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         self.ext.result = PageResult()
         if self.ext.standalone:
-            from evidence_kb.engine.standalone import StandalonePage
+            from evidence_kb.engine.render.standalone import StandalonePage
 
             StandalonePage.begin(self.md, self.ext)
         return lines
@@ -402,7 +402,7 @@ class EvidenceExtension(Extension):
         # evidence rules' `classes`) and no `{: ...}` text; before `toc` (5).
         md.treeprocessors.register(ClaimTreeprocessor(md, self), "ekb-claims", 7)
         if self.standalone:
-            from evidence_kb.engine.standalone import StandalonePage
+            from evidence_kb.engine.render.standalone import StandalonePage
 
             StandalonePage.register(md, self)
 

@@ -16,9 +16,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 
 from evidence_kb.engine.review.reader import PageReader
-from evidence_kb.engine.urls import relative_url
+from evidence_kb.engine.site.urls import relative_url
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 BEFORE = "partials/ekb-before-content.html"
 AFTER = "partials/ekb-after-content.html"
 DASHBOARD = "partials/ekb-review-dashboard.html"

@@ -3,13 +3,13 @@
 Zensical (and plain Python-Markdown) run Markdown extensions and no MkDocs
 plugin. There the extension itself, for each page:
 
-- finds the page through the host's page context (engine/context.py) and
-  loads the library (engine/libraries.py, once per process);
+- finds the page through the host's page context (engine/render/context.py) and
+  loads the library (engine/site/libraries.py, once per process);
 - fails the conversion on any problem, located as `evidencekb check` locates
   it (file:line:col), by raising :class:`BuildFailure`: an unknown key, an
   uncited claim, invalid front matter, script in the page, a broken library;
 - around an article, adds the review status and the disclaimer/follow-up
-  blocks (engine/blocks.py), and fills `<!-- evidence-kb:recently-updated -->`.
+  blocks (engine/render/blocks.py), and fills `<!-- evidence-kb:recently-updated -->`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from markdown import Markdown
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from evidence_kb.engine.blocks import after_block, dashboard_block, review_block
-from evidence_kb.engine.builddate import build_date
-from evidence_kb.engine.context import PageContext, PageContextFinder, find_page_context
+from evidence_kb.engine.check.rules import Rulebook
 from evidence_kb.engine.findings import Finding
-from evidence_kb.engine.libraries import shared_library
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html
 from evidence_kb.engine.page.scripts import page_findings
+from evidence_kb.engine.render.blocks import after_block, dashboard_block, review_block
+from evidence_kb.engine.render.context import PageContext, PageContextFinder, find_page_context
 from evidence_kb.engine.review.dashboard import (
     DASHBOARD_MARKER,
     dashboard_context,
@@ -42,13 +41,14 @@ from evidence_kb.engine.review.reader import (
     articles_from_sources,
 )
 from evidence_kb.engine.review.state import BANNER_TEXT, assess_article, build_today
-from evidence_kb.engine.rules import Rulebook
-from evidence_kb.engine.site import SiteConfig, is_our_extension
-from evidence_kb.engine.sources import SourceError, read_text
-from evidence_kb.engine.urls import page_url, relative_url
+from evidence_kb.engine.site.builddate import build_date
+from evidence_kb.engine.site.config import SiteConfig, is_our_extension
+from evidence_kb.engine.site.libraries import shared_library
+from evidence_kb.engine.site.sources import SourceError, read_text
+from evidence_kb.engine.site.urls import page_url, relative_url
 
 if TYPE_CHECKING:
-    from evidence_kb.engine.extension import EvidenceExtension
+    from evidence_kb.engine.render.extension import EvidenceExtension
 
 log = logging.getLogger("evidence_kb")
 
@@ -131,7 +131,7 @@ class StandalonePage:
             if assessment.state is not None:
                 review = self._review_context(assessment.state)
         uncited = ext.check_claims and result.needs_citations and ext.options.uncited_claims != "ignore"
-        # The evidence rules (engine/rules.py) judge the claims this conversion found.
+        # The evidence rules (engine/check/rules.py) judge the claims this conversion found.
         breaks_rules = ext.check_claims and Rulebook(ext.options.evidence_rules, bib, build_date()).breaks(
             result.evidence
         )
@@ -153,7 +153,7 @@ class StandalonePage:
 
     def _located(self, shown: str, text: str) -> list[Finding]:
         """Citation and claim problems with their lines, as `evidencekb check` finds them."""
-        from evidence_kb.engine.check import Checker
+        from evidence_kb.engine.check.checker import Checker
 
         checker = Checker(self.site, self.ext.bibliography)  # type: ignore[arg-type]
         if text:

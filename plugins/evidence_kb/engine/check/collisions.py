@@ -20,7 +20,7 @@ class ArticlePage:
     """What a collision is judged on: where the article is and what it is called."""
 
     shown: str  # as messages show it (`docs/articles/a.md`)
-    url: str  # its address in the site (`articles/a/`, engine/urls.py)
+    url: str  # its address in the site (`articles/a/`, engine/site/urls.py)
     title: str = ""
     title_line: int = 1
 

@@ -18,20 +18,20 @@ from typing import Any
 from markdown import Markdown
 
 from evidence_kb.engine.bib.library import Bibliography
-from evidence_kb.engine.builddate import build_date
-from evidence_kb.engine.collisions import ArticlePage, collisions
-from evidence_kb.engine.extension import EvidenceExtension, PageResult
+from evidence_kb.engine.check.collisions import ArticlePage, collisions
+from evidence_kb.engine.check.rules import Rulebook
 from evidence_kb.engine.findings import Finding, Severity
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.keychars import describe, odd_characters, skeleton
 from evidence_kb.engine.page.keychars import shown as shown_key
 from evidence_kb.engine.page.lines import add_markers
 from evidence_kb.engine.page.scripts import page_findings
+from evidence_kb.engine.render.extension import EvidenceExtension, PageResult
 from evidence_kb.engine.review.state import assess_article
-from evidence_kb.engine.rules import Rulebook
-from evidence_kb.engine.site import SiteConfig, is_our_extension
-from evidence_kb.engine.sources import SourceError, read_text
-from evidence_kb.engine.urls import page_url
+from evidence_kb.engine.site.builddate import build_date
+from evidence_kb.engine.site.config import SiteConfig, is_our_extension
+from evidence_kb.engine.site.sources import SourceError, read_text
+from evidence_kb.engine.site.urls import page_url
 
 # Errors even in an entry no article cites: what makes the library itself
 # ambiguous, and script smuggled into it.
@@ -106,7 +106,7 @@ class Checker:
 
     @property
     def rulebook(self) -> Rulebook:
-        """The site's evidence rules (engine/rules.py), made when first needed."""
+        """The site's evidence rules (engine/check/rules.py), made when first needed."""
         if self._rulebook is None:
             self._rulebook = Rulebook(self.site.options.evidence_rules, self.bibliography, self.today)
         return self._rulebook

@@ -22,14 +22,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from evidence_kb.engine.bib.library import Bibliography
-from evidence_kb.engine.check import Checker
+from evidence_kb.engine.check.checker import Checker
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.page.citations import GROUP_PATTERN
 from evidence_kb.engine.page.claims import CITATION_CLASS, REFERENCES_CLASS
 from evidence_kb.engine.review.state import assess_article, build_today
-from evidence_kb.engine.site import SiteConfig
-from evidence_kb.engine.sources import SourceError, read_text
-from evidence_kb.engine.urls import page_url
+from evidence_kb.engine.site.config import SiteConfig
+from evidence_kb.engine.site.sources import SourceError, read_text
+from evidence_kb.engine.site.urls import page_url
 
 RAW_CITATION = re.compile(GROUP_PATTERN)
 # Text in these is shown as written: a `[@key]` there is an example, not a citation.

@@ -19,7 +19,7 @@ from evidence_kb.engine.options import Options, OptionsError, combine
 
 PLUGIN_NAME = "evidence-kb"
 # How mkdocs.yml may name our Markdown extension (entry point, module).
-EXTENSION_NAMES = ("evidence_kb", "evidence_kb.engine.extension")
+EXTENSION_NAMES = ("evidence_kb", "evidence_kb.engine.render.extension")
 # MkDocs always adds these (mkdocs.config.defaults: markdown_extensions builtins).
 MKDOCS_BUILTIN_EXTENSIONS = ["toc", "tables", "fenced_code"]
 
