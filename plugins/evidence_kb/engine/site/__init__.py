@@ -1,0 +1,1 @@
+"""The knowledge base around its pages: configuration, files, URLs, the build date, the library in memory."""
