@@ -42,6 +42,7 @@ def skip_balanced(text: str, pos: int) -> int | None:
     while pos < len(text) and text[pos].isspace():
         pos += 1
     if pos >= len(text) or text[pos] not in "{(":
+        # `@comment` without a body: BibTeX ignores the word alone.
         return pos
     opening = text[pos]
     closing = "}" if opening == "{" else ")"

@@ -16,6 +16,8 @@ from pybtex.database.input.bibtex import LowLevelParser, SkipEntry, month_names
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 from pybtex.utils import CaseInsensitiveDict
 
+from evidence_kb.engine.bib.gaps import skip_balanced
+
 
 @dataclass
 class RawField:
@@ -109,7 +111,7 @@ class _RecordingParser(LowLevelParser):  # type: ignore[misc]  # pybtex ships no
         name = self.NAME.match(self.text, self.pos)
         if name and name.group().lower() == "comment":
             self.block.command = name.group()
-            end = _skip_balanced(self.text, name.end())
+            end = skip_balanced(self.text, name.end())
             if end is None:
                 self.pos = name.end()
                 raise PybtexSyntaxError("unterminated @comment", self)
@@ -201,26 +203,6 @@ class _RecordingParser(LowLevelParser):  # type: ignore[misc]  # pybtex ships no
             self.parts.append(("macro", written))
         return value
 
-
-def _skip_balanced(text: str, pos: int) -> int | None:
-    """Offset after the brace- (or paren-) delimited body that starts at `pos`."""
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    if pos >= len(text) or text[pos] not in "{(":
-        # `@comment` without a body: BibTeX ignores the word alone.
-        return pos
-    opening = text[pos]
-    closing = "}" if opening == "{" else ")"
-    depth = 0
-    for index in range(pos, len(text)):
-        char = text[index]
-        if char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return None
 
 
 def read_source(text: str) -> BibSource:
