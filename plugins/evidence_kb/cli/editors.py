@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from evidence_kb.cli.arguments import add_config_file, add_format
 from evidence_kb.cli.scaffold import (
     AUDIENCES,
     NewArticle,
@@ -58,8 +59,7 @@ def add_editor_commands(sub: Any) -> None:
     new.add_argument("--slug", help="file name without .md (default: made from the question)")
     new.add_argument("--tag", action="append", default=[], dest="tags", metavar="TAG", help="a tag (specialty); repeat for more")
     new.add_argument("--audience", choices=AUDIENCES, default="clinician", help="who the article is for (default: clinician)")
-    new.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                     help="site configuration (default: mkdocs.yml)")
+    add_config_file(new)
     new.set_defaults(run=run_new)
 
     bib = sub.add_parser("bib", help="bibliography tools: lint, format, add and import references",
@@ -67,14 +67,12 @@ def add_editor_commands(sub: Any) -> None:
     actions = bib.add_subparsers(dest="bib_command", metavar="ACTION", required=True)
     lint = actions.add_parser("lint", help="report duplicates, missing fields, malformed identifiers, bad rendering")
     lint.add_argument("files", nargs="*", type=Path, help=".bib files (default: the site's bibliography)")
-    lint.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                      help="site configuration (default: mkdocs.yml)")
-    lint.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    add_config_file(lint)
+    add_format(lint)
     lint.set_defaults(run=run_bib_lint)
     fmt = actions.add_parser("format", help="rewrite the library in one canonical order and layout")
     fmt.add_argument("files", nargs="*", type=Path, help=".bib files (default: the site's bibliography)")
-    fmt.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                     help="site configuration (default: mkdocs.yml)")
+    add_config_file(fmt)
     mode = fmt.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="change nothing; exit 1 if the file is not formatted")
     mode.add_argument("--stdout", action="store_true", help="print the formatted library instead of writing it")
@@ -100,8 +98,7 @@ def add_editor_commands(sub: Any) -> None:
 
 def _library_arguments(parser: Any) -> None:
     parser.add_argument("--bib", type=Path, dest="file", help="the library to add to (default: the site's bibliography)")
-    parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                        help="site configuration (default: mkdocs.yml)")
+    add_config_file(parser)
 
 
 def run_bib_add(args: argparse.Namespace) -> int:

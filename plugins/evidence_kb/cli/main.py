@@ -16,6 +16,7 @@ from evidence_kb import __version__
 from evidence_kb.cache.checks import CheckCache, LazyChecker
 from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.store import CACHE_DIR
+from evidence_kb.cli.arguments import add_config_file, add_format
 from evidence_kb.cli.editors import add_editor_commands
 from evidence_kb.cli.review import add_review_commands
 from evidence_kb.cli.verify import add_verify_command
@@ -41,9 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         "1 problems found, 2 the check could not run.",
     )
     check.add_argument("paths", nargs="*", type=Path, help="Markdown files or folders (default: the whole site)")
-    check.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                       help="site configuration (default: mkdocs.yml)")
-    check.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    add_config_file(check)
+    add_format(check)
     check.set_defaults(run=run_check)
     add_review_commands(sub)
     add_editor_commands(sub)

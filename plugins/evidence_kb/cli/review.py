@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from evidence_kb.cli.arguments import add_config_file, add_format
 from evidence_kb.engine.bib.library import load_bibliography
 from evidence_kb.engine.check.checker import Checker
 from evidence_kb.engine.findings import CheckError, Finding, format_findings
@@ -56,8 +57,7 @@ def add_review_commands(sub: Any) -> None:
     actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                            help="site configuration (default: mkdocs.yml)")
+        add_config_file(parser)
 
     status = actions.add_parser("status", help="every article with status, reviewers, dates, stale and review-due flags")
     common(status)
@@ -65,7 +65,7 @@ def add_review_commands(sub: Any) -> None:
                         help="a review is due this many months after the last (default: the plugin's "
                         "review_period_months, 12)")
     status.add_argument("--today", type=_date, help=argparse.SUPPRESS)
-    status.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_format(status, ("text", "json"))
     status.set_defaults(run=run_status)
 
     approve = actions.add_parser("approve", help="record an approval of the article's current text")

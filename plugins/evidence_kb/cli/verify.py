@@ -12,6 +12,7 @@ from typing import Any
 
 from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.references import CACHE_DIR
+from evidence_kb.cli.arguments import add_config_file, add_format
 from evidence_kb.engine.check.verify import SiteVerifier
 from evidence_kb.engine.findings import CheckError, format_findings
 from evidence_kb.engine.site.config import load_site_config
@@ -25,10 +26,8 @@ def add_verify_command(sub: Any) -> None:
         "0 clean, 1 problems found, 2 the check could not run.",
     )
     verify.add_argument("site_dir", type=Path, help="the built site (e.g. site)")
-    verify.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                        help="site configuration (default: mkdocs.yml)")
-    verify.add_argument("--format", choices=("text", "json", "github"), default="text",
-                        help="output format (default: text)")
+    add_config_file(verify)
+    add_format(verify)
     verify.set_defaults(run=run_verify)
 
 
