@@ -56,11 +56,8 @@ def add_review_commands(sub: Any) -> None:
     )
     actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
 
-    def common(parser: argparse.ArgumentParser) -> None:
-        add_config_file(parser)
-
     status = actions.add_parser("status", help="every article with status, reviewers, dates, stale and review-due flags")
-    common(status)
+    add_config_file(status)
     status.add_argument("--review-period", type=int, metavar="MONTHS",
                         help="a review is due this many months after the last (default: the plugin's "
                         "review_period_months, 12)")
@@ -69,7 +66,7 @@ def add_review_commands(sub: Any) -> None:
     status.set_defaults(run=run_status)
 
     approve = actions.add_parser("approve", help="record an approval of the article's current text")
-    common(approve)
+    add_config_file(approve)
     approve.add_argument("file", type=Path, help="the article (Markdown file)")
     approve.add_argument("--reviewer", required=True, help="the reviewer's name")
     approve.add_argument("--role", help="the reviewer's role or credentials, e.g. 'MD, consultant in pain medicine'")
@@ -77,7 +74,7 @@ def add_review_commands(sub: Any) -> None:
     approve.set_defaults(run=run_approve)
 
     request = actions.add_parser("request", help="ask for review: set status under-review")
-    common(request)
+    add_config_file(request)
     request.add_argument("file", type=Path, help="the article (Markdown file)")
     request.set_defaults(run=run_request)
 
