@@ -9,6 +9,7 @@ except under `./scripts/test.sh` (EKB_REQUIRE_BROWSER=1), where they must run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import socket
@@ -74,11 +75,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, server_address: tuple[s
     return out
 
 
-@pytest.fixture(scope="session")
-def base_url(built_site: Path, server_address: tuple[str, int]) -> Iterator[str]:
-    """The built site served over HTTP on 127.0.0.1 (search needs a server)."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = ThreadingHTTPServer(server_address, handler)
+@contextlib.contextmanager
+def serve(directory: Path, address: tuple[str, int] = ("127.0.0.1", 0)) -> Iterator[str]:
+    """A built site served over HTTP on 127.0.0.1 (search needs a server); yields its URL."""
+    server = ThreadingHTTPServer(address, functools.partial(_QuietHandler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -86,6 +86,13 @@ def base_url(built_site: Path, server_address: tuple[str, int]) -> Iterator[str]
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site: Path, server_address: tuple[str, int]) -> Iterator[str]:
+    """The real site, served."""
+    with serve(built_site, server_address) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

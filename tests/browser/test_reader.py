@@ -281,15 +281,12 @@ def test_screenshots_of_the_model_article(browser, base_url: str, artifacts: Pat
 
 
 def test_patient_choice_on_an_article_without_a_patient_version(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import functools
     import os
     import shutil
     import subprocess
     import sys
-    import threading
-    from http.server import ThreadingHTTPServer
 
-    from .conftest import _QuietHandler
+    from .conftest import serve
 
     root = tmp_path / "reader"
     shutil.copytree(REPO / "tests" / "roots" / "reader", root)
@@ -298,20 +295,16 @@ def test_patient_choice_on_an_article_without_a_patient_version(browser, tmp_pat
         cwd=root, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     context = browser.new_context()
     page = context.new_page()
     try:
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
-        page.goto(base + "articles/b/?audience=patient")
-        expect(page.locator(".ekb-audience-switch__note")).to_have_text(
-            "This article has no plain-language version yet: it is written for clinicians."
-        )
-        page.goto(base + "articles/a/")
-        expect(page.locator(".ekb-audience-switch__note")).to_be_hidden()
-        expect(page.locator("article > .ekb-patient")).to_be_visible()
+        with serve(root / "site") as base:
+            page.goto(base + "articles/b/?audience=patient")
+            expect(page.locator(".ekb-audience-switch__note")).to_have_text(
+                "This article has no plain-language version yet: it is written for clinicians."
+            )
+            page.goto(base + "articles/a/")
+            expect(page.locator(".ekb-audience-switch__note")).to_be_hidden()
+            expect(page.locator("article > .ekb-patient")).to_be_visible()
     finally:
         context.close()
-        server.shutdown()
-        server.server_close()

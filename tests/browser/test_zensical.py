@@ -4,51 +4,31 @@ our stylesheets and scripts for it: README, Hosts)."""
 
 from __future__ import annotations
 
-import functools
 import os
-import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-REPO = Path(__file__).resolve().parents[2]
+from runner import copy_real_kb
+
+from .conftest import serve
+
 MODEL_ARTICLE = "articles/baclofen-back-strain/"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
-        pass
 
 
 @pytest.fixture(scope="module")
 def zensical_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("zensical") / "kb"
-    root.mkdir()
-    for name in ("mkdocs.yml", "references.bib"):
-        shutil.copy(REPO / name, root)
-    shutil.copytree(REPO / "docs", root / "docs")
-    # custom_dir is relative to mkdocs.yml: the copy points at our templates.
-    config = root / "mkdocs.yml"
-    templates = REPO / "plugins" / "evidence_kb" / "templates"
-    config.write_text(config.read_text().replace("custom_dir: plugins/evidence_kb/templates", f"custom_dir: {templates}"))
+    root = copy_real_kb(tmp_path_factory.mktemp("zensical") / "kb")
     zensical = Path(sys.executable).parent / "zensical"
     proc = subprocess.run([str(zensical), "build", "--clean"], cwd=root, capture_output=True, text=True,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(root / "site") as url:
+        yield url
 
 
 def test_hover_card_and_audience_switch_under_zensical(page: Page, zensical_url: str) -> None:
