@@ -142,6 +142,13 @@
   }
 
   // One card per reference, built from the reference list entry itself.
+  function span(className, text) {
+    var el = document.createElement("span");
+    el.className = className;
+    el.textContent = text;
+    return el;
+  }
+
   function buildCard(entry, number) {
     var card = document.createElement("div");
     card.className = "ekb-card";
@@ -152,23 +159,10 @@
     var head = document.createElement("p");
     head.className = "ekb-card__head";
     var kind = textOf(entry, ".ekb-ref__kind");
-    if (kind) {
-      var badge = document.createElement("span");
-      badge.className = "ekb-ref__kind";
-      badge.textContent = kind;
-      head.appendChild(badge);
-    }
+    if (kind) head.appendChild(span("ekb-ref__kind", kind));
     var year = entry.getAttribute("data-ekb-year");
-    if (year) {
-      var when = document.createElement("span");
-      when.className = "ekb-card__year";
-      when.textContent = year;
-      head.appendChild(when);
-    }
-    var num = document.createElement("span");
-    num.className = "ekb-card__number";
-    num.textContent = "Reference " + number;
-    head.appendChild(num);
+    if (year) head.appendChild(span("ekb-card__year", year));
+    head.appendChild(span("ekb-card__number", "Reference " + number));
     card.appendChild(head);
 
     var text = entry.querySelector(".ekb-ref__text");
