@@ -104,7 +104,8 @@ def write(path: Path, key: str, body: Any) -> bool:
     header = json.dumps({"key": key})
     try:
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        write_atomically(path, f"{header}\n{text}")
+        # Not flushed to disk: a cache file lost in a power cut is rebuilt.
+        write_atomically(path, f"{header}\n{text}", durable=False)
     except (OSError, TypeError, ValueError) as error:
         log.debug("cache %s not written (%s: %s)", path, type(error).__name__, error)
         return False

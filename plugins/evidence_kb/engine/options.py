@@ -122,6 +122,10 @@ class Options(BaseModel):
     evidence_rules: EvidenceRules = Field(
         EvidenceRules(), description="rules on the kinds, identifiers and age of the sources claims cite"
     )
+    render_ahead: bool | Literal["auto"] = Field(
+        "auto", description="mkdocs build: render pages ahead in a second process (true, false, or auto: "
+        "when a second CPU is usable)"
+    )
 
     @classmethod
     def names(cls) -> list[str]:

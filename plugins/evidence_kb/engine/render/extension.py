@@ -96,11 +96,34 @@ class _Reset(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         self.ext.result = PageResult()
+        self.ext.substituted = False
         if self.ext.standalone:
             from evidence_kb.engine.render.standalone import StandalonePage
 
             StandalonePage.begin(self.md, self.ext)
         return lines
+
+
+class _Substitute(Preprocessor):
+    """A page the host has rendered already becomes one stashed block.
+
+    After `normalize_whitespace` (30), which would strip the placeholder's
+    control characters, and before any preprocessor that parses (`meta` 27,
+    fenced code 25, `html_block` 20): nothing of the page is parsed again.
+    """
+
+    def __init__(self, md: Markdown, ext: EvidenceExtension) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, lines: list[str]) -> list[str]:
+        if self.ext.rendered is None:
+            return lines
+        html = self.ext.rendered("\n".join(lines))
+        if html is None:
+            return lines
+        self.ext.substituted = True
+        return [self.md.htmlStash.store(html)]
 
 
 class CitationPattern(InlineProcessor):
@@ -136,6 +159,8 @@ class CitationTreeprocessor(Treeprocessor):
         self.ext = ext
 
     def run(self, root: etree.Element) -> None:
+        if self.ext.substituted:
+            return
         result = self.ext.result
         bib = self.ext.bibliography
         backlinks: dict[str, list[str]] = {}
@@ -317,7 +342,7 @@ class ClaimTreeprocessor(Treeprocessor):
         self.ext = ext
 
     def run(self, root: etree.Element) -> None:
-        if not self.ext.check_claims:
+        if not self.ext.check_claims or self.ext.substituted:
             return
         stash = self.md.htmlStash.rawHtmlBlocks
 
@@ -371,6 +396,10 @@ class EvidenceExtension(Extension):
         # Set by a host that writes each entry into the finished page itself
         # (the MkDocs plugin): number -> what stands for the entry meanwhile.
         self.entry_marker: Callable[[int], str] | None = None
+        # Set by a host that keeps rendered pages (the MkDocs plugin): the
+        # page's Markdown -> its HTML when it has this exact page, else None.
+        self.rendered: Callable[[str], str | None] | None = None
+        self.substituted = False
         self._writer: ReferenceListWriter | None = None
         # Set per page by the host (or, standalone, from the page context): whether this page is an article.
         self.check_claims = check_claims
@@ -392,6 +421,7 @@ class EvidenceExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(_Reset(md, self), "ekb-reset", 1000)
+        md.preprocessors.register(_Substitute(md, self), "ekb-substitute", 29)
         # After `escape` (180) so `\[@x]` is no citation; before `reference`
         # (170) and `link` (160), which would take `[@x]` as a link label.
         md.inlinePatterns.register(CitationPattern(self), "ekb-citation", 175)

@@ -13,8 +13,12 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Replace `path` with `data` (text is written as UTF-8) in one step."""
+def write_atomically(path: Path, data: str | bytes, durable: bool = True) -> None:
+    """Replace `path` with `data` (text is written as UTF-8) in one step.
+
+    `durable=False` skips the flush to disk: for files that may be lost in
+    a power cut but never read half-written (the caches, rebuilt when lost).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -25,8 +29,9 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         if mode is None:
             # As a new file gets it (mkstemp's own is private to its owner).
             umask = os.umask(0)

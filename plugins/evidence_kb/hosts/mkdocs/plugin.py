@@ -26,8 +26,10 @@ from mkdocs.config import base  # noqa: E402 (after the guard)
 from mkdocs.config import config_options as c  # noqa: E402
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger  # noqa: E402
+from mkdocs.utils.meta import get_data  # noqa: E402
 
 from evidence_kb.cache.library import LibraryCache
+from evidence_kb.cache.pages import PageStore
 from evidence_kb.cache.references import ReferenceCache
 from evidence_kb.cache.store import CACHE_DIR
 from evidence_kb.engine.bib.library import BibliographyCache
@@ -42,8 +44,10 @@ from evidence_kb.engine.page.scripts import page_findings
 from evidence_kb.engine.render.extension import EvidenceExtension
 from evidence_kb.engine.site.config import SiteConfig, is_our_extension
 from evidence_kb.engine.site.sources import SourceError, read_text
+from evidence_kb.hosts.mkdocs.ahead import RenderAhead, wanted
 from evidence_kb.hosts.mkdocs.output import StagedOutput, check_source_date_epoch
 from evidence_kb.hosts.mkdocs.reader import SiteReader
+from evidence_kb.hosts.mkdocs.rendered import Outcome, RenderedPages
 from evidence_kb.hosts.mkdocs.review import ReviewBuild
 from evidence_kb.hosts.mkdocs.searchview import RestoreError, hide, restore
 
@@ -92,6 +96,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # Set per build in on_config: what stands for a reference list entry.
         self.entry_token = ""
         self.entry_markers = re.compile("(?!)")
+        # The helper rendering pages ahead during a build (ahead.py), if any.
+        self.ahead: RenderAhead | None = None
+        # Pages kept between builds (rendered.py): set per build in on_config.
+        self.page_store: RenderedPages | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this instance (and its cache) across
@@ -159,6 +167,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.entry_markers = re.compile(f'<span data-ekb-entry="{token}-([0-9]+)"></span>')
         self.entry_token = token
         config.markdown_extensions.append(self.extension)
+        # Pages rendered by an earlier build, handed back unchanged (rendered.py).
+        self.page_store = RenderedPages(PageStore(root / CACHE_DIR), self.extension, options.model_dump_json(), bib, token)
+        self.page_store.start()
         # Our templates override the theme's (after a site's own custom_dir),
         # and our stylesheets and scripts load on every page. They are theme
         # files (templates/assets/evidence-kb/), which MkDocs copies into the
@@ -183,10 +194,41 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.page_refs = {}
         return config
 
+    @property
+    def rendered(self) -> RenderedPages:
+        """This build's page store: MkDocs calls on_config before any page event."""
+        if self.page_store is None:
+            raise PluginError("Evidence KB: a page event came before on_config")
+        return self.page_store
+
     def on_files(self, files: Any, *, config: Any) -> Any:
         for note in self.review.add_dashboard(files, config):
             log.info(note)
         return files
+
+    def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
+        # Every page is known and none is rendered: a helper may render from the end (ahead.py).
+        self._stop_ahead()
+        if (self.command == "build" and not self.dirty and wanted(self.site.options.render_ahead)
+                and self.rendered.prepare(config, files)):
+            pages = [f.page for f in files.documentation_pages() if f.page is not None]
+            self.ahead = RenderAhead(pages, lambda page: self._render_ahead(page, config, files),
+                                     self.rendered.counter)
+        return nav
+
+    def _render_ahead(self, page: Any, config: Any, files: Any) -> None:
+        """In the helper: render `page` as MkDocs would, with our events only, and keep it."""
+        path = Path(page.file.abs_src_path)
+        page.markdown, page.meta = get_data(read_text(path, self.site.display(path)))
+        page.markdown = self.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        page.render(config, files)
+        result = Outcome.of(self.extension.result, self.extension.check_claims)
+        self.rendered.keep(page, page.content, compact(clean_html(page.content)), result)
+
+    def _stop_ahead(self) -> None:
+        if self.ahead is not None:
+            self.ahead.stop()
+            self.ahead = None
 
     def on_page_read_source(self, *, page: Any, config: Any) -> str | None:
         # Read as the check does (UTF-8, BOM accepted, any line ending): a file
@@ -215,36 +257,50 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # Script in the source (engine/page/scripts.py): the check's message, with its line.
         for finding in page_findings(self.site.display(path), source):
             self._report(finding)
+        self.rendered.begin(page, config, files)
+        if self.ahead is not None:
+            self.ahead.reached(page)
         return markdown
 
-    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
-        result = self.extension.result
-        self.cited.update(result.cited_keys)
-        self.page_refs[page.file.src_uri] = list(result.cited_keys)
+    @event_priority(100)  # first: every plugin gets the page as MkDocs rendered it
+    def _restore_rendered(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        return self.rendered.restore(html, page, config, files)
+
+    def _page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        outcome = self.rendered.outcome(page) or Outcome.of(self.extension.result, self.extension.check_claims)
+        self.cited.update(outcome.cited)
+        self.page_refs[page.file.src_uri] = list(outcome.cited)
         # Front matter schema and approval (review_build.py). A stale approval
         # is published honestly (under review, with the banner), so it is
         # logged as info unless `stale_approvals: error`.
         # The source is not needed after this page: not kept until the build ends.
         source = self.sources.pop(page.file.src_uri, None) or None
-        for finding in self.review.record(page, list(result.cited_keys), source):
+        for finding in self.review.record(page, list(outcome.cited), source):
             if finding.code == "stale-approval" and finding.severity != "error":
                 log.info(finding.as_text())
             else:
                 self._report(finding)
-        uncited = self.extension.check_claims and result.needs_citations
         # The evidence rules (engine/check/rules.py) judge the claims this render found.
-        breaks_rules = self.extension.check_claims and self.checker.rulebook.breaks(result.evidence)
-        if result.unknown or uncited or breaks_rules:
+        breaks_rules = self.extension.check_claims and self.checker.rulebook.breaks(outcome.evidence)
+        if outcome.unknown or outcome.uncited or breaks_rules:
             # Rare path: render once more with line markers to say where.
             report = self.checker.check_file(Path(page.file.abs_src_path))
             for finding in report.findings:
                 if finding.code not in ("front-matter", "front-matter-schema", "stale-approval"):
                     self._report(finding)
+        kept = self.rendered.clean(page)
+        if kept is not None and html == page.content:
+            return kept
         # Defence in depth: whatever the check let through, nothing
         # executable reaches a reader (engine/page/sanitize.py). MkDocs
         # holds the result until the page is written: one byte per
         # character meanwhile (compact.py; expanded in on_page_context).
-        return compact(clean_html(html))
+        clean = compact(clean_html(html))
+        if html == page.content:  # no other plugin changed it: what a later build can be handed
+            self.rendered.keep(page, html, clean, outcome)
+        return clean
+
+    on_page_content = CombinedEvent(_restore_rendered, _page_content)
 
     # Search indexes a page in on_page_context (the search plugins' default
     # priority 0): it gets the page without citation markers and the
@@ -302,6 +358,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             log.warning(finding.as_text())
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        self._stop_ahead()
         for finding in self.checker.check_bibliography(self.cited):
             # Listed, but no reason to fail a `--strict` build: an entry no
             # article cites, and (unless the site asks for an error) a cited
@@ -360,9 +417,13 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     @event_priority(-100)  # last, after every plugin has written its files
     def on_post_build(self, *, config: Any) -> None:
         if self.refcache is not None:
-            log.debug("cache: library %d restored, %d parsed; references %d reused, %d formatted",
-                      self.library.restored, self.library.parsed, self.refcache.hits, self.refcache.misses)
+            log.debug("cache: library %d restored, %d parsed; references %d reused, %d formatted; "
+                      "pages %d handed back, %d rendered",
+                      self.library.restored, self.library.parsed, self.refcache.hits, self.refcache.misses,
+                      self.rendered.store.hits, self.rendered.store.misses)
             self.refcache.save(keep=self.checker.bibliography.entries)
+        self.rendered.finish(succeeded=True)
+        self.page_store = None
         if self.staged is not None:
             # Only a build that got this far replaces site_dir (output.py).
             self.staged.finish(config)
@@ -370,7 +431,11 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         gc.unfreeze()
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._stop_ahead()
         gc.unfreeze()
+        if self.page_store is not None:  # None when on_config failed
+            self.page_store.finish(succeeded=False)
+            self.page_store = None
         if self.staged is not None:
             self.staged.abandon()
 

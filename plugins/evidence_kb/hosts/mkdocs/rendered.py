@@ -1,0 +1,260 @@
+"""Pages MkDocs rendered in an earlier build, handed back to it: public APIs only.
+
+Rendering pages (Python-Markdown with our extension, and sanitising) is
+most of what a build does, and a page whose inputs are unchanged renders to
+the same HTML. So the plugin keeps each page's outcome (cache/pages.py) and,
+when MkDocs renders the page again, our extension hands Python-Markdown the
+kept HTML as one stashed block (extension.py, `_Substitute`): nothing of the
+page is parsed again. What keeps it honest:
+
+- **The key** is a digest of the page's final Markdown (after every
+  plugin's `on_page_markdown`), its address, every file of the site (links
+  resolve against them), every Markdown extension with its settings, the
+  link validation settings, our options and our code (cache/store.py).
+- **Only what can be replayed is kept**: a page whose extensions are all
+  known to read nothing but the page (`PURE_EXTENSIONS`), whose title is in
+  its front matter (MkDocs takes it from the rendered HTML otherwise), and
+  whose render logged nothing (a message is not replayed, so such a page
+  is rendered, and says it, every time).
+- **A hit restores what MkDocs' own render leaves on the page**: the table
+  of contents (through `get_toc`, as MkDocs builds it), the anchors the page
+  has and the links it makes to other pages' anchors, which MkDocs checks.
+- **The library is compared, not trusted**: the page shows each cited
+  entry's year (the preview card), so a kept page is used only while every
+  key it cites is in the library with the same year; everything else about
+  an entry is written in at the end of each build (plugin.py, on_post_page).
+
+Any doubt is a miss: the page is rendered as if nothing were kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from mkdocs.structure.toc import get_toc
+
+from evidence_kb.cache.pages import PageStore
+from evidence_kb.cache.store import digest
+from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.page.claims import Evidence
+from evidence_kb.engine.render.extension import EvidenceExtension, PageResult
+
+# Extensions that read nothing but the page they convert (and their
+# settings): Python-Markdown's own but `meta`, and pymdown's but `snippets`
+# and `b64` (which read other files). Any other extension turns the page
+# store off for the build.
+_MARKDOWN_OWN = (
+    "abbr", "admonition", "attr_list", "codehilite", "def_list", "fenced_code", "footnotes",
+    "legacy_attrs", "legacy_em", "md_in_html", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks",
+)
+PURE_EXTENSIONS = frozenset(
+    list(_MARKDOWN_OWN)
+    + [f"markdown.extensions.{name}" for name in _MARKDOWN_OWN]
+    + [f"pymdownx.{name}" for name in (
+        "arithmatex", "betterem", "blocks.admonition", "blocks.details", "blocks.html", "blocks.tab",
+        "caret", "critic", "details", "emoji", "escapeall", "highlight", "inlinehilite", "keys",
+        "magiclink", "mark", "progressbar", "saneheaders", "smartsymbols", "striphtml", "superfences",
+        "tabbed", "tasklist", "tilde",
+    )]
+)
+# Libraries whose output is part of a page beyond those cache/store.py lists.
+PAGE_LIBRARIES = ("pygments",)
+
+
+@dataclass
+class Outcome:
+    """What the plugin needs of a rendered page: from this render or a kept one."""
+
+    cited: list[str]
+    unknown: bool
+    uncited: bool
+    evidence: list[Evidence]
+
+    @classmethod
+    def of(cls, result: PageResult, check_claims: bool) -> Outcome:
+        return cls(list(result.cited_keys), bool(result.unknown),
+                   check_claims and result.needs_citations, result.evidence if check_claims else [])
+
+
+class _Counter(logging.Handler):
+    """Counts the messages MkDocs and its plugins log (their levels only; no text is read)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class RenderedPages:
+    """The page store in one build: look up, restore, keep."""
+
+    def __init__(self, store: PageStore, extension: EvidenceExtension, options: str,
+                 bibliography: Bibliography, token: str) -> None:
+        self.store = store
+        self.extension = extension
+        # Our options (JSON), the library, and what stands for an entry in this build's pages.
+        self.options = options
+        self.bibliography = bibliography
+        self.token = token
+        # What every page follows from besides its Markdown: read at the first page,
+        # after every plugin's on_config ("" when pages cannot be kept).
+        self.context: str | None = None
+        self.counter = _Counter()
+        self.page: Any = None
+        self.key: str | None = None
+        self.hit: dict[str, Any] | None = None
+        self.logged = 0
+
+    # -- per build ---------------------------------------------------------
+
+    def start(self) -> None:
+        """A build begins (on_config): count what MkDocs and its plugins log."""
+        logging.getLogger("mkdocs").addHandler(self.counter)
+
+    def finish(self, succeeded: bool) -> None:
+        """The build ended (on_post_build, on_build_error): a full one prunes the store."""
+        logging.getLogger("mkdocs").removeHandler(self.counter)
+        self.extension.rendered = None
+        if succeeded and self.context:
+            self.store.prune()
+
+    # -- per page ----------------------------------------------------------
+
+    def prepare(self, config: Any, files: Any) -> bool:
+        """Read the site's settings (after every plugin's on_config); whether pages can be kept."""
+        if self.context is None:
+            self.context = self._context(config, files)
+        return bool(self.context)
+
+    def begin(self, page: Any, config: Any, files: Any) -> None:
+        """MkDocs is about to render `page` (from on_page_markdown)."""
+        self.prepare(config, files)
+        self.page, self.key, self.hit = page, None, None
+        self.logged = self.counter.count
+        keep = bool(self.context) and isinstance(page.meta.get("title"), str)
+        self.extension.rendered = self._lookup if keep else None
+
+    def _lookup(self, markdown: str) -> str | None:
+        page = self.page
+        self.key = digest(self.context or "", page.file.src_uri, page.url,
+                          str(self.extension.check_claims), markdown)
+        entry = self.store.load(self.key)
+        if entry is None or not self._library_agrees(entry):
+            self.store.misses += 1
+            return None
+        self.store.hits += 1
+        self.hit = entry
+        return self._with_token(entry["html"], entry)
+
+    def restore(self, html: str, page: Any, config: Any, files: Any) -> str:
+        """After a hit, give the page what MkDocs' render would have (on_page_content, first)."""
+        entry = self.hit
+        if entry is None or page is not self.page:
+            return html
+        if html != self._with_token(entry["html"], entry):
+            # Something changed the HTML on its way out of Python-Markdown:
+            # render the page for real, as MkDocs would have.
+            self.hit = None
+            self.extension.rendered = None
+            page.render(config, files)
+            return str(page.content)
+        page.toc = get_toc(entry["toc"])
+        page.present_anchor_ids = set(entry["anchors"])
+        if entry["links"] is not None:
+            page.links_to_anchors = {files.get_file_from_path(uri): dict(links)
+                                     for uri, links in entry["links"].items()}
+        return html
+
+    def outcome(self, page: Any) -> Outcome | None:
+        """The kept outcome of `page` when it was handed back, else None."""
+        if self.hit is None or page is not self.page:
+            return None
+        return Outcome(
+            list(self.hit["cited"]), False, False,
+            [Evidence(tuple(keys), tuple(headings), tuple(classes))
+             for keys, headings, classes in self.hit["evidence"]],
+        )
+
+    def clean(self, page: Any) -> str | None:
+        """The kept page as it leaves on_page_content (sanitised, compact), after a hit."""
+        if self.hit is None or page is not self.page:
+            return None
+        return self._with_token(self.hit["clean"], self.hit)
+
+    def keep(self, page: Any, raw: str, clean: str, outcome: Outcome) -> None:
+        """Keep a page MkDocs has just rendered, when it can be handed back faithfully."""
+        if (self.key is None or self.hit is not None or page is not self.page
+                or self.extension.substituted or outcome.unknown or outcome.uncited
+                or self.counter.count != self.logged):
+            return
+        bib = self.bibliography
+        self.store.save(self.key, {
+            "token": self.token,
+            "html": raw,
+            "clean": clean,
+            "toc": [_token(item) for item in page.toc],
+            "anchors": sorted(page.present_anchor_ids or ()),
+            "links": None if page.links_to_anchors is None else {
+                file.src_uri: links for file, links in page.links_to_anchors.items()
+            },
+            "cited": outcome.cited,
+            "years": {key: bib.reference(key).year for key in outcome.cited},
+            "evidence": [[list(e.keys), list(e.headings), list(e.classes)] for e in outcome.evidence],
+        })
+
+    # -- helpers -------------------------------------------------------------
+
+    def _library_agrees(self, entry: dict[str, Any]) -> bool:
+        bib = self.bibliography
+        return all(key in bib and bib.reference(key).year == year for key, year in entry["years"].items())
+
+    def _with_token(self, html: str, entry: dict[str, Any]) -> str:
+        old = entry["token"]
+        return html.replace(old, self.token) if old and old != self.token else html
+
+    def _context(self, config: Any, files: Any) -> str:
+        """What every page's HTML follows from besides its own Markdown; "" turns the store off."""
+        names = []
+        for extension in config.markdown_extensions:
+            if extension is self.extension:
+                continue
+            if not isinstance(extension, str) or extension not in PURE_EXTENSIONS:
+                return ""
+            names.append(extension)
+        settings = {name: config.mdx_configs.get(name) for name in names}
+        versions = {}
+        for name in PAGE_LIBRARIES:
+            try:
+                versions[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                versions[name] = "absent"
+        site_files = sorted((f.src_uri, f.dest_uri, f.url) for f in files)
+        return digest(
+            json.dumps([names, settings, versions], sort_keys=True, default=repr),
+            json.dumps(_plain(config.validation), sort_keys=True, default=repr),
+            # Not the project's folder: a fresh clone elsewhere is handed the same pages.
+            json.dumps([bool(config.use_directory_urls), str(config.site_url or "")]),
+            # MkDocs gathers links to other pages' anchors unless it logs at debug level.
+            str(logging.getLogger("mkdocs").getEffectiveLevel() > logging.DEBUG),
+            self.options,
+            json.dumps(site_files),
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A MkDocs config section as plain data (it is a mapping of mappings)."""
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _token(item: Any) -> dict[str, Any]:
+    """A table of contents item back as the token `get_toc` reads."""
+    return {"level": item.level, "id": item.id, "name": item.title,
+            "children": [_token(child) for child in item.children]}
