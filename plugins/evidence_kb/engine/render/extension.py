@@ -97,6 +97,8 @@ class _Reset(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         self.ext.result = PageResult()
         self.ext.substituted = False
+        # The page exactly as the host gave it (Markdown.convert splits it, nothing more).
+        self.ext.pending = self.ext.rendered("\n".join(lines)) if self.ext.rendered is not None else None
         if self.ext.standalone:
             from evidence_kb.engine.render.standalone import StandalonePage
 
@@ -105,7 +107,7 @@ class _Reset(Preprocessor):
 
 
 class _Substitute(Preprocessor):
-    """A page the host has rendered already becomes one stashed block.
+    """A page the host has rendered already (found by `_Reset`) becomes one stashed block.
 
     After `normalize_whitespace` (30), which would strip the placeholder's
     control characters, and before any preprocessor that parses (`meta` 27,
@@ -117,9 +119,7 @@ class _Substitute(Preprocessor):
         self.ext = ext
 
     def run(self, lines: list[str]) -> list[str]:
-        if self.ext.rendered is None:
-            return lines
-        html = self.ext.rendered("\n".join(lines))
+        html, self.ext.pending = self.ext.pending, None
         if html is None:
             return lines
         self.ext.substituted = True
@@ -399,6 +399,7 @@ class EvidenceExtension(Extension):
         # Set by a host that keeps rendered pages (the MkDocs plugin): the
         # page's Markdown -> its HTML when it has this exact page, else None.
         self.rendered: Callable[[str], str | None] | None = None
+        self.pending: str | None = None
         self.substituted = False
         self._writer: ReferenceListWriter | None = None
         # Set per page by the host (or, standalone, from the page context): whether this page is an article.

@@ -209,7 +209,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
         # Every page is known and none is rendered: a helper may render from the end (ahead.py).
         self._stop_ahead()
-        if (self.command == "build" and not self.dirty and wanted(self.site.options.render_ahead)
+        if (self.command in ("build", "gh-deploy") and not self.dirty and wanted(self.site.options.render_ahead)
                 and self.rendered.prepare(config, files)):
             pages = [f.page for f in files.documentation_pages() if f.page is not None]
             self.ahead = RenderAhead(pages, lambda page: self._render_ahead(page, config, files),
@@ -221,6 +221,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         path = Path(page.file.abs_src_path)
         page.markdown, page.meta = get_data(read_text(path, self.site.display(path)))
         page.markdown = self.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        if self.rendered.kept(page):  # kept by an earlier build: MkDocs will be handed it
+            return
         page.render(config, files)
         result = Outcome.of(self.extension.result, self.extension.check_claims)
         self.rendered.keep(page, page.content, compact(clean_html(page.content)), result)

@@ -140,10 +140,15 @@ class RenderedPages:
         keep = bool(self.context) and isinstance(page.meta.get("title"), str)
         self.extension.rendered = self._lookup if keep else None
 
+    def kept(self, page: Any) -> bool:
+        """Whether `page`, as MkDocs would now render it (after on_page_markdown), is in the store."""
+        return bool(self.context) and self.store.path(self.key_of(page, page.markdown)).exists()
+
+    def key_of(self, page: Any, markdown: str) -> str:
+        return digest(self.context or "", page.file.src_uri, page.url, str(self.extension.check_claims), markdown)
+
     def _lookup(self, markdown: str) -> str | None:
-        page = self.page
-        self.key = digest(self.context or "", page.file.src_uri, page.url,
-                          str(self.extension.check_claims), markdown)
+        self.key = self.key_of(self.page, markdown)
         entry = self.store.load(self.key)
         if entry is None or not self._library_agrees(entry):
             self.store.misses += 1
