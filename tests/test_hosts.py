@@ -87,8 +87,8 @@ def test_unknown_option_names_every_option() -> None:
         markdown.markdown("x", extensions=["evidence_kb"], extension_configs={"evidence_kb": {"bibliograpy": "x"}})
     assert str(error.value) == (
         "markdown_extensions: evidence_kb: unknown option 'bibliograpy'; the options are: articles_dir, "
-        "bibliography, editorial_policy, evidence_rules, page_context, review_dashboard, review_period_months, "
-        "render_ahead, root, stale_approvals, standalone, uncited_claims, unverifiable_references"
+        "bibliography, editorial_policy, evidence_rules, page_context, render_ahead, review_dashboard, "
+        "review_period_months, root, stale_approvals, standalone, uncited_claims, unverifiable_references"
     )
 
 

@@ -17,10 +17,16 @@ from conftest import ROOTS
 from evidence_kb.engine.page.compact import compact, expand
 from evidence_kb.engine.page.sanitize import clean_html
 
-# HTML-ish text: markup, references of every form, wide and narrow characters.
+# HTML-ish text: markup, references of every form, wide and narrow characters,
+# and our links (whole, and in pieces), which compact() holds as references.
 PIECES = st.sampled_from([
     "<p>", "</p>", '<a href="#x" title="', '">', "</a>", "<code>", "</code>", "&#8211;", "&amp;#8211;",
     "&#233;", "&#x2013;", "&amp;", "&", "#", ";", "8617", "–", "↩", "é", "≥", "\U0001f600", " ",
+    "&#1;2;", "&#2;1,3;", "&#3;a,1,2;", '<a aria-label="Reference ', "7", '" class="ekb-cite__link" data-ekb-ref="',
+    '" href="#ref-', '<a aria-label="Reference 7" class="ekb-cite__link" data-ekb-ref="7" href="#ref-7">7</a>',
+    '<a aria-label="Back to the citation of reference 3" href="#cite-12">↩</a>',
+    '<a aria-label="Back to citation b of reference 3" href="#cite-4">↩b</a>',
+    '<a aria-label="Back to citation 27 of reference 3" href="#cite-4">↩27</a>',
 ])
 
 
@@ -70,7 +76,10 @@ def test_pages_are_held_small_and_written_whole(tmp_path: Path) -> None:
     assert "Alpha trial of NSAIDs in back pain – a randomised study." in written
     assert "data-ekb-entry" not in written
     # ...while the held copy is one byte per character, with a marker for each entry...
-    assert "&#8211;" in held and "&#8617;" in held
+    assert "&#8211;" in held
+    # ...each citation link and back link a short reference (engine/page/compact.py)...
+    assert "ekb-cite__link" not in held and "Back to" not in held
+    assert "&#1;1;" in held and "&#3;a,5,2;" in held
     assert all(max(content) <= "\xff" for content in probe.held.values())
     assert len(ENTRY_MARKER.findall(held)) == 5
     assert "Alpha trial" not in held

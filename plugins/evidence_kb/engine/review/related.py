@@ -6,6 +6,7 @@ Pure data in, data out: the MkDocs side (reader.py) collects one
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 
@@ -87,19 +88,22 @@ class RelatedIndex:
             for other in self.by_ref.get(ref, ()):
                 shared_refs[other.path] = shared_refs.get(other.path, 0) + 1
                 others[other.path] = other
-        tags = set(article.tags)
         for tag in dict.fromkeys(article.tags):
             for other in self.by_tag.get(tag, ()):
                 others[other.path] = other
-        found = []
-        for path, other in others.items():
-            if path == article.path:
-                continue
-            # Tags in the other article's own order, as readers see them there.
-            tags_shared = tuple(t for t in other.tags if t in tags)
-            found.append(Related(other, tags_shared, shared_refs.get(path, 0)))
-        found.sort(key=lambda r: (-r.score, r.article.title.lower()))
-        return found[:limit]
+        others.pop(article.path, None)
+        # Ranked on plain numbers first: a page shares something with
+        # hundreds of articles in a large site, and only `limit` are shown.
+        # (heapq.nsmallest is sorted(...)[:limit], ties kept in order.)
+        tags = set(article.tags)
+
+        def rank(other: ArticleInfo) -> tuple[int, str]:
+            shared = sum(1 for t in other.tags if t in tags)
+            return -(2 * shared_refs.get(other.path, 0) + shared), other.title.lower()
+
+        best = heapq.nsmallest(limit, others.values(), key=rank)
+        # Tags in the other article's own order, as readers see them there.
+        return [Related(o, tuple(t for t in o.tags if t in tags), shared_refs.get(o.path, 0)) for o in best]
 
 
 def recently_updated(articles: list[ArticleInfo], limit: int = 5) -> list[ArticleInfo]:

@@ -90,6 +90,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.errors: list[Finding] = []
         self.reported: set[Finding] = set()
         self.sources: dict[str, str] = {}
+        self.articles: dict[str, ArticlePage] = {}
         self.hidden: list[str] = []
         self.cited: set[str] = set()
         self.page_refs: dict[str, list[str]] = {}
@@ -185,6 +186,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.errors = []
         self.reported = set()
         self.sources = {}
+        self.articles = {}
         self.hidden = []
         # `mkdocs build` writes into a staging folder that replaces site_dir
         # only when the whole build succeeded (see output.py).
@@ -256,6 +258,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         doc = split_document(source)
         for error in doc.errors:
             self._report(Finding(self.site.display(path), error.line, error.column, "front-matter", error.message))
+        if self.extension.check_claims:  # for collisions.py, once every page is read
+            self.articles[page.file.src_uri] = article_page(self.site.display(path), page.file.url, doc)
         # Script in the source (engine/page/scripts.py): the check's message, with its line.
         for finding in page_findings(self.site.display(path), source):
             self._report(finding)
@@ -386,7 +390,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return env
 
     def _article_pages(self, files: Any) -> list[ArticlePage]:
-        """Every article's address and title, for collisions.py."""
+        """Every article's address and title, for collisions.py (as read for its page)."""
         pages = []
         for file in files.documentation_pages():
             if file.abs_src_path is None:
@@ -395,14 +399,17 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             # MkDocs itself drops a README.md beside an index.md, and says so.
             if path.name == "README.md" or not self.site.is_article(path):
                 continue
+            known = self.articles.get(file.src_uri)
+            if known is not None:
+                pages.append(known)
+                continue
+            # Not rendered in this build (`mkdocs serve --dirty`): read it.
             shown = self.site.display(path)
             try:
                 doc = split_document(read_text(path, shown))
             except SourceError:
                 continue  # reported when the page was read
-            title = doc.meta.get("title")
-            pages.append(ArticlePage(shown, file.url, title if isinstance(title, str) else "",
-                                     doc.key_lines.get("title", 1)))
+            pages.append(article_page(shown, file.url, doc))
         return pages
 
     def _set_up_reader(self, env: Any, config: Any, files: Any) -> None:
@@ -444,6 +451,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         server.watch(str(self.site.bibliography_path))
         return server
+
+
+def article_page(shown: str, url: str, doc: Any) -> ArticlePage:
+    """What collisions.py needs of an article: where it is and its front matter title."""
+    title = doc.meta.get("title")
+    return ArticlePage(shown, url, title if isinstance(title, str) else "", doc.key_lines.get("title", 1))
 
 
 def freeze_long_lived() -> None:
