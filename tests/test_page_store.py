@@ -197,3 +197,29 @@ def test_page_store_prunes_what_a_build_did_not_use(tmp_path: Path) -> None:
 
 def page_files_in(folder: Path) -> list[Path]:
     return sorted((folder / "pages").glob("*.json"))
+
+
+def test_pages_of_other_code_are_other_files(kb: Path, tmp_path: Path) -> None:
+    """A code change renames every page file: the helper, which asks by name, never skips a page for it."""
+    assert build(kb, tmp_path / "one")[0] == 0
+    before = {p.name for p in page_files(kb)}
+    code = tmp_path / "code"
+    shutil.copytree(store.PACKAGE_DIR, code / "evidence_kb", ignore=shutil.ignore_patterns("__pycache__"))
+    (code / "evidence_kb" / "engine" / "page" / "claims.py").open("a").write("\n# edited\n")
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(kb / "mkdocs.yml"),
+                  "-d", str(tmp_path / "two")], kb, env={"PYTHONPATH": str(code)})
+    assert result.returncode == 0, result.output
+    after = {p.name for p in page_files(kb)}
+    assert after and not after & before
+
+
+def test_a_front_matter_edit_alone_is_checked(kb: Path, tmp_path: Path) -> None:
+    """The page's HTML is handed back (its Markdown is unchanged), its new front matter is still checked."""
+    assert build(kb, tmp_path / "one")[0] == 0
+    article = kb / "docs" / "articles" / "nsaid-choice-low-back-pain.md"
+    text = article.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    article.write_text("---\nstatus: draft\n" + text[4:], encoding="utf-8")  # a second `status:`
+    code, output, _ = build(kb, tmp_path / "two")
+    assert code != 0
+    assert re.search(r"docs/articles/nsaid-choice-low-back-pain\.md:\d+:\d+: .*status", output), output

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from evidence_kb.engine.review.related import ArticleInfo, Related, RelatedIndex
 
 
@@ -31,3 +34,38 @@ def test_index_agrees_with_brute_force() -> None:
     index = RelatedIndex(articles)
     for article in articles:
         assert index.related(article, 5) == brute_force(article, articles, 5)
+
+
+def _brute_force(article: ArticleInfo, articles: list[ArticleInfo], limit: int = 5) -> list[Related]:
+    """Every other article compared with `article`, sorted: what the index must equal."""
+    found = []
+    for other in articles:
+        if other.path == article.path:
+            continue
+        tags = tuple(t for t in other.tags if t in set(article.tags))
+        refs = len(set(article.refs) & set(other.refs))
+        if tags or refs:
+            found.append(Related(other, tags, refs))
+    found.sort(key=lambda r: (-r.score, r.article.title.lower()))
+    return found[:limit]
+
+
+_ARTICLES = st.lists(
+    st.builds(
+        lambda i, title, tags, refs: (i, title, tuple(tags), tuple(refs)),
+        st.integers(0, 10**6), st.sampled_from(["A", "a", "B", "c", "C"]),
+        st.lists(st.sampled_from(["x", "y", "z"]), max_size=3), st.lists(st.sampled_from("klmnop"), max_size=4),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(_ARTICLES)
+def test_index_ranks_as_comparing_every_pair(raw: list[tuple[int, str, tuple[str, ...], tuple[str, ...]]]) -> None:
+    # Titles distinct (ties in score are broken by title), tags repeated on purpose.
+    articles = [ArticleInfo(f"p{n}.md", f"{title} {n}", f"p{n}/", tags, refs)
+                for n, (_, title, tags, refs) in enumerate(raw)]
+    index = RelatedIndex(articles)
+    for article in articles:
+        assert index.related(article) == _brute_force(article, articles)

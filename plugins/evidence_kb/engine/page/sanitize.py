@@ -12,6 +12,7 @@ author) is reduced to escaped plain text by :func:`plain_text`.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any
@@ -79,8 +80,14 @@ def clean_html(fragment: str) -> str:
     >>> clean_html('<sup class="ekb-cite" id="cite-1"><a href="#ref-1" data-ekb-ref="1" aria-label="Reference 1">1</a></sup>')
     '<sup class="ekb-cite" id="cite-1"><a href="#ref-1" data-ekb-ref="1" aria-label="Reference 1">1</a></sup>'
     """
-    return nh3.clean(
-        fragment,
+    return _cleaner().clean(fragment)
+
+
+@functools.cache
+def _cleaner() -> nh3.Cleaner:
+    # Built once: nh3.clean converts every allow-list on every call, which
+    # cost more than the cleaning for a reference entry (BENCHMARKS.md).
+    return nh3.Cleaner(
         tags=TAGS,
         clean_content_tags=CLEAN_CONTENT_TAGS,
         attributes=ATTRIBUTES,

@@ -83,6 +83,7 @@ class RelatedIndex:
 
     def related(self, article: ArticleInfo, limit: int = 5) -> list[Related]:
         shared_refs: dict[str, int] = {}
+        shared_tags: dict[str, int] = {}
         others: dict[str, ArticleInfo] = {}
         for ref in dict.fromkeys(article.refs):
             for other in self.by_ref.get(ref, ()):
@@ -90,20 +91,22 @@ class RelatedIndex:
                 others[other.path] = other
         for tag in dict.fromkeys(article.tags):
             for other in self.by_tag.get(tag, ()):
+                # As often as the other article lists it (Related.shared_tags).
+                shared_tags[other.path] = shared_tags.get(other.path, 0) + other.tags.count(tag)
                 others[other.path] = other
         others.pop(article.path, None)
-        # Ranked on plain numbers first: a page shares something with
-        # hundreds of articles in a large site, and only `limit` are shown.
-        # (heapq.nsmallest is sorted(...)[:limit], ties kept in order.)
+        # Ranked on plain numbers: a page shares something with hundreds of
+        # articles in a large site, and only `limit` are shown. The position
+        # breaks ties as a stable sort would (heapq.nsmallest = sorted()[:n]).
+        ranked = heapq.nsmallest(limit, (
+            (-(2 * shared_refs.get(path, 0) + shared_tags.get(path, 0)), other.title.lower(), position)
+            for position, (path, other) in enumerate(others.items())
+        ))
+        chosen = list(others.values())
         tags = set(article.tags)
-
-        def rank(other: ArticleInfo) -> tuple[int, str]:
-            shared = sum(1 for t in other.tags if t in tags)
-            return -(2 * shared_refs.get(other.path, 0) + shared), other.title.lower()
-
-        best = heapq.nsmallest(limit, others.values(), key=rank)
         # Tags in the other article's own order, as readers see them there.
-        return [Related(o, tuple(t for t in o.tags if t in tags), shared_refs.get(o.path, 0)) for o in best]
+        return [Related(o, tuple(t for t in o.tags if t in tags), shared_refs.get(o.path, 0))
+                for o in (chosen[position] for _, _, position in ranked)]
 
 
 def recently_updated(articles: list[ArticleInfo], limit: int = 5) -> list[ArticleInfo]:

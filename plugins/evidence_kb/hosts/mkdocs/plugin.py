@@ -221,13 +221,29 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def _render_ahead(self, page: Any, config: Any, files: Any) -> None:
         """In the helper: render `page` as MkDocs would, with our events only, and keep it."""
         path = Path(page.file.abs_src_path)
-        page.markdown, page.meta = get_data(read_text(path, self.site.display(path)))
+        source = read_text(path, self.site.display(path))
+        page.markdown, page.meta = get_data(source)
         page.markdown = self.on_page_markdown(page.markdown, page=page, config=config, files=files)
         if self.rendered.kept(page):  # kept by an earlier build: MkDocs will be handed it
             return
         page.render(config, files)
+        self._scan(page, source)
         result = Outcome.of(self.extension.result, self.extension.check_claims)
-        self.rendered.keep(page, page.content, compact(clean_html(page.content)), result)
+        self.rendered.keep(page, page.content, compact(clean_html(page.content)), result, source,
+                           self.articles.get(page.file.src_uri))
+
+    def _scan(self, page: Any, source: str) -> None:
+        """Report the source's front matter errors and script; note an article's title for collisions.py."""
+        path = Path(page.file.abs_src_path)
+        shown = self.site.display(path)
+        doc = split_document(source)
+        for error in doc.errors:
+            self._report(Finding(shown, error.line, error.column, "front-matter", error.message))
+        if self.site.is_article(path):
+            self.articles[page.file.src_uri] = article_page(shown, page.file.url, doc)
+        # Script in the source (engine/page/scripts.py): the check's message, with its line.
+        for finding in page_findings(shown, source):
+            self._report(finding)
 
     def _stop_ahead(self) -> None:
         if self.ahead is not None:
@@ -250,19 +266,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         return text
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
-        path = Path(page.file.abs_src_path)
-        self.extension.check_claims = self.site.is_article(path)
-        source = self.sources.get(page.file.src_uri)
-        if source is None:
-            source = page.file.content_string.replace("\r\n", "\n")
-        doc = split_document(source)
-        for error in doc.errors:
-            self._report(Finding(self.site.display(path), error.line, error.column, "front-matter", error.message))
-        if self.extension.check_claims:  # for collisions.py, once every page is read
-            self.articles[page.file.src_uri] = article_page(self.site.display(path), page.file.url, doc)
-        # Script in the source (engine/page/scripts.py): the check's message, with its line.
-        for finding in page_findings(self.site.display(path), source):
-            self._report(finding)
+        self.extension.check_claims = self.site.is_article(Path(page.file.abs_src_path))
         self.rendered.begin(page, config, files)
         if self.ahead is not None:
             self.ahead.reached(page)
@@ -280,7 +284,14 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # is published honestly (under review, with the banner), so it is
         # logged as info unless `stale_approvals: error`.
         # The source is not needed after this page: not kept until the build ends.
-        source = self.sources.pop(page.file.src_uri, None) or None
+        source = self.sources.pop(page.file.src_uri, None)
+        if source is None:
+            source = page.file.content_string.replace("\r\n", "\n")
+        # Front matter and script in the source: what a kept page's source had not.
+        if not self.rendered.scanned(page, source):
+            self._scan(page, source)
+        elif (article := self.rendered.article(page)) is not None:
+            self.articles[page.file.src_uri] = article
         for finding in self.review.record(page, list(outcome.cited), source):
             if finding.code == "stale-approval" and finding.severity != "error":
                 log.info(finding.as_text())
@@ -303,7 +314,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # character meanwhile (compact.py; expanded in on_page_context).
         clean = compact(clean_html(html))
         if html == page.content:  # no other plugin changed it: what a later build can be handed
-            self.rendered.keep(page, html, clean, outcome)
+            self.rendered.keep(page, html, clean, outcome, source, self.articles.get(page.file.src_uri))
         return clean
 
     on_page_content = CombinedEvent(_restore_rendered, _page_content)

@@ -38,8 +38,9 @@ from typing import Any
 from mkdocs.structure.toc import get_toc
 
 from evidence_kb.cache.pages import PageStore
-from evidence_kb.cache.store import digest
+from evidence_kb.cache.store import code_fingerprint, digest
 from evidence_kb.engine.bib.library import Bibliography
+from evidence_kb.engine.check.collisions import ArticlePage
 from evidence_kb.engine.page.claims import Evidence
 from evidence_kb.engine.render.extension import EvidenceExtension, PageResult
 
@@ -192,8 +193,26 @@ class RenderedPages:
             return None
         return self._with_token(self.hit["clean"], self.hit)
 
-    def keep(self, page: Any, raw: str, clean: str, outcome: Outcome) -> None:
-        """Keep a page MkDocs has just rendered, when it can be handed back faithfully."""
+    def scanned(self, page: Any, source: str) -> bool:
+        """Whether `page` was handed back and kept from this very source (which had no problem)."""
+        entry = self.hit
+        return entry is not None and page is self.page and entry["source"] == digest(source)
+
+    def article(self, page: Any) -> ArticlePage | None:
+        """A handed back article's address and title, as collisions.py needs them."""
+        if self.hit is None or page is not self.page or self.hit["article"] is None:
+            return None
+        shown, url, title, line = self.hit["article"]
+        return ArticlePage(shown, url, title, line)
+
+    def keep(self, page: Any, raw: str, clean: str, outcome: Outcome, source: str,
+             article: ArticlePage | None) -> None:
+        """Keep a page MkDocs has just rendered, when it can be handed back faithfully.
+
+        Only a page whose whole render, source scan and check logged nothing:
+        `source` (its file, front matter included) is kept as a digest, so a
+        later build with the same source skips scanning it (plugin.py, _scan).
+        """
         if (self.key is None or self.hit is not None or page is not self.page
                 or self.extension.substituted or outcome.unknown or outcome.uncited
                 or self.counter.count != self.logged):
@@ -211,6 +230,8 @@ class RenderedPages:
             "cited": outcome.cited,
             "years": {key: bib.reference(key).year for key in outcome.cited},
             "evidence": [[list(e.keys), list(e.headings), list(e.classes)] for e in outcome.evidence],
+            "source": digest(source),
+            "article": None if article is None else [article.shown, article.url, article.title, article.title_line],
         })
 
     # -- helpers -------------------------------------------------------------
@@ -241,6 +262,9 @@ class RenderedPages:
                 versions[name] = "absent"
         site_files = sorted((f.src_uri, f.dest_uri, f.url) for f in files)
         return digest(
+            # Also in each file's key line (cache/pages.py); here too, so that
+            # a file of the same name is never another code's page (ahead.py asks by name).
+            code_fingerprint(),
             json.dumps([names, settings, versions], sort_keys=True, default=repr),
             json.dumps(_plain(config.validation), sort_keys=True, default=repr),
             # Not the project's folder: a fresh clone elsewhere is handed the same pages.
