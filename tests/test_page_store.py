@@ -223,3 +223,19 @@ def test_a_front_matter_edit_alone_is_checked(kb: Path, tmp_path: Path) -> None:
     code, output, _ = build(kb, tmp_path / "two")
     assert code != 0
     assert re.search(r"docs/articles/nsaid-choice-low-back-pain\.md:\d+:\d+: .*status", output), output
+
+
+def test_verbosity_keeps_the_pages(kb: Path, tmp_path: Path) -> None:
+    """Pages kept by a quiet build are handed back to `--verbose` (MkDocs then gathers no anchor links)."""
+    quiet = run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(kb / "mkdocs.yml"),
+                 "-d", str(tmp_path / "one")], kb)
+    assert quiet.returncode == 0, quiet.output
+    kept = len(page_files(kb))
+    code, output, counts = build(kb, tmp_path / "two")
+    assert code == 0, output
+    assert counts == f"pages {kept} handed back, 0 rendered"
+    # And back: the same site.
+    quiet = run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(kb / "mkdocs.yml"),
+                 "-d", str(tmp_path / "three")], kb)
+    assert quiet.returncode == 0, quiet.output
+    assert differences(tmp_path / "one", tmp_path / "three") == []

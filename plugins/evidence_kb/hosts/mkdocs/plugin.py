@@ -169,7 +169,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.entry_token = token
         config.markdown_extensions.append(self.extension)
         # Pages rendered by an earlier build, handed back unchanged (rendered.py).
-        self.page_store = RenderedPages(PageStore(root / CACHE_DIR), self.extension, options.model_dump_json(), bib, token)
+        # (Whether pages are rendered ahead changes no page: not part of their keys.)
+        kept_options = options.model_dump_json(exclude={"render_ahead"})
+        self.page_store = RenderedPages(PageStore(root / CACHE_DIR), self.extension, kept_options, bib, token)
         self.page_store.start()
         # Our templates override the theme's (after a site's own custom_dir),
         # and our stylesheets and scripts load on every page. They are theme

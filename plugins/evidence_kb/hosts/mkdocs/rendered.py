@@ -151,7 +151,7 @@ class RenderedPages:
     def _lookup(self, markdown: str) -> str | None:
         self.key = self.key_of(self.page, markdown)
         entry = self.store.load(self.key)
-        if entry is None or not self._library_agrees(entry):
+        if entry is None or not self._library_agrees(entry) or (entry["links"] is None and _gathers_links()):
             self.store.misses += 1
             return None
         self.store.hits += 1
@@ -172,7 +172,7 @@ class RenderedPages:
             return str(page.content)
         page.toc = get_toc(entry["toc"])
         page.present_anchor_ids = set(entry["anchors"])
-        if entry["links"] is not None:
+        if entry["links"] is not None and _gathers_links():
             page.links_to_anchors = {files.get_file_from_path(uri): dict(links)
                                      for uri, links in entry["links"].items()}
         return html
@@ -269,8 +269,6 @@ class RenderedPages:
             json.dumps(_plain(config.validation), sort_keys=True, default=repr),
             # Not the project's folder: a fresh clone elsewhere is handed the same pages.
             json.dumps([bool(config.use_directory_urls), str(config.site_url or "")]),
-            # MkDocs gathers links to other pages' anchors unless it logs at debug level.
-            str(logging.getLogger("mkdocs").getEffectiveLevel() > logging.DEBUG),
             self.options,
             json.dumps(site_files),
         )
@@ -287,3 +285,8 @@ def _token(item: Any) -> dict[str, Any]:
     """A table of contents item back as the token `get_toc` reads."""
     return {"level": item.level, "id": item.id, "name": item.title,
             "children": [_token(child) for child in item.children]}
+
+
+def _gathers_links() -> bool:
+    """Whether MkDocs' render gathers a page's links to other pages' anchors (not at debug level)."""
+    return logging.getLogger("mkdocs").getEffectiveLevel() > logging.DEBUG
