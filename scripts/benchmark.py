@@ -511,6 +511,11 @@ def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
                 ratios[f"{name}_time_vs_plain"] = medians[name]["seconds"] / base["seconds"]
                 ratios[f"{name}_cpu_vs_plain"] = medians[name]["cpu_seconds"] / base["cpu_seconds"]
                 ratios[f"{name}_memory_vs_plain"] = medians[name]["max_rss_mb"] / base["max_rss_mb"]
+                # Each run against the plain build of its own round, then the median: on a
+                # shared machine a slow minute slows both runs of a round alike.
+                for unit, field in (("time", "seconds"), ("cpu", "cpu_seconds")):
+                    ratios[f"{name}_{unit}_vs_plain_paired"] = statistics.median(
+                        r[name][field] / r["plain"][field] for r in rounds)
     if "material" in medians and "warm" in medians:
         ratios["ours_warm_vs_default_material"] = medians["warm"]["seconds"] / medians["material"]["seconds"]
     if "material" in medians and "cold" in medians:
