@@ -233,6 +233,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         result = Outcome.of(self.extension.result, self.extension.check_claims)
         self.rendered.keep(page, page.content, compact(clean_html(page.content)), result, source,
                            self.articles.get(page.file.src_uri))
+        # The helper's copy of the page is not needed once kept: the helper stays small.
+        page.markdown = page.content = None
 
     def _scan(self, page: Any, source: str) -> None:
         """Report the source's front matter errors and script; note an article's title for collisions.py."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -162,6 +163,8 @@ class RenderedPages:
         """After a hit, give the page what MkDocs' render would have (on_page_content, first)."""
         entry = self.hit
         if entry is None or page is not self.page:
+            if page.present_anchor_ids:  # interned, as below
+                page.present_anchor_ids = set(map(sys.intern, page.present_anchor_ids))
             return html
         if html != self._with_token(entry["html"], entry):
             # Something changed the HTML on its way out of Python-Markdown:
@@ -171,7 +174,9 @@ class RenderedPages:
             page.render(config, files)
             return str(page.content)
         page.toc = get_toc(entry["toc"])
-        page.present_anchor_ids = set(entry["anchors"])
+        # Interned: `cite-1`, `ref-1`... are on every article, and MkDocs keeps
+        # each page's anchors until the build ends.
+        page.present_anchor_ids = set(map(sys.intern, entry["anchors"]))
         if entry["links"] is not None and _gathers_links():
             page.links_to_anchors = {files.get_file_from_path(uri): dict(links)
                                      for uri, links in entry["links"].items()}
@@ -182,7 +187,7 @@ class RenderedPages:
         if self.hit is None or page is not self.page:
             return None
         return Outcome(
-            list(self.hit["cited"]), False, False,
+            list(map(sys.intern, self.hit["cited"])), False, False,
             [Evidence(tuple(keys), tuple(headings), tuple(classes))
              for keys, headings, classes in self.hit["evidence"]],
         )
