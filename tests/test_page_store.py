@@ -154,11 +154,12 @@ def test_a_damaged_page_file_is_rendered_again(kb: Path, tmp_path: Path) -> None
     assert differences(tmp_path / "one", tmp_path / "two") == []
 
 
-def test_render_ahead_gives_the_same_site(kb: Path, tmp_path: Path) -> None:
-    assert build(kb, tmp_path / "alone")[0] == 0
+@pytest.mark.parametrize("host", ["mkdocs", "properdocs"])
+def test_render_ahead_gives_the_same_site(kb: Path, tmp_path: Path, host: str) -> None:
+    assert build(kb, tmp_path / "alone", host=host)[0] == 0
     shutil.rmtree(kb / ".cache")
     set_render_ahead(kb, "true")  # forced, whatever the number of CPUs
-    code, output, _ = build(kb, tmp_path / "ahead")
+    code, output, _ = build(kb, tmp_path / "ahead", host=host)
     assert code == 0, output
     assert differences(tmp_path / "alone", tmp_path / "ahead") == []
 

@@ -17,8 +17,8 @@ its page or the build moves on.
 
 It runs under `mkdocs build` only (`mkdocs serve` has server threads, which
 a fork does not take along), where the `fork` start method exists, and with
-the page store on; `render_ahead: auto` (the default) also wants a second
-usable CPU, `true` does not.
+the page store on; `render_ahead: auto` (the default) also wants Linux and
+a second usable CPU, `true` does not.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,7 +46,9 @@ def wanted(setting: bool | str) -> bool:
     """Whether `render_ahead` (true, false, "auto") asks for a helper on this machine."""
     if setting is False or "fork" not in multiprocessing.get_all_start_methods():
         return False
-    return setting is True or usable_cpus() > 1
+    # `auto` forks on Linux only: on macOS a forked process may crash in
+    # system libraries (Python itself spawns there by default).
+    return setting is True or (sys.platform.startswith("linux") and usable_cpus() > 1)
 
 
 class RenderAhead:
