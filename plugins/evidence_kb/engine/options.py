@@ -124,7 +124,7 @@ class Options(BaseModel):
     )
     render_ahead: bool | Literal["auto"] = Field(
         "auto", description="mkdocs build: render pages ahead in a second process (true, false, or auto: "
-        "when a second CPU is usable)"
+        "on Linux with a second usable CPU)"
     )
 
     @classmethod
