@@ -240,3 +240,32 @@ def test_verbosity_keeps_the_pages(kb: Path, tmp_path: Path) -> None:
                  "-d", str(tmp_path / "three")], kb)
     assert quiet.returncode == 0, quiet.output
     assert differences(tmp_path / "one", tmp_path / "three") == []
+
+
+def test_serve_rebuilds_hand_back_the_unchanged_pages(kb: Path, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """As `mkdocs serve` rebuilds: one process, a fresh config per build, the same plugin instance."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    def config() -> object:
+        return load_config(config_file=str(kb / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+
+    first = config()
+    first.plugins.on_startup(command="serve", dirty=False)
+    plugins = first.plugins
+    mkdocs_build(first)
+    kept = len(page_files(kb))
+    handlers = len(logging.getLogger("mkdocs").handlers)
+    article = kb / "docs" / "articles" / "nsaid-choice-low-back-pain.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("## ", "## Served: ", 1), encoding="utf-8")
+    second = config()
+    second.plugins = plugins  # on_startup plugins are kept across rebuilds
+    with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins.evidence_kb"):
+        mkdocs_build(second)
+    assert f"pages {kept - 1} handed back, 1 rendered" in caplog.text
+    assert plugins["evidence-kb"].page_store is None  # released at the end of each build
+    assert "Served: " in (tmp_path / "site" / "articles" / "nsaid-choice-low-back-pain" / "index.html").read_text()
+    assert len(page_files(kb)) == kept
+    # The message counter is taken off MkDocs' logger after each build.
+    assert len(logging.getLogger("mkdocs").handlers) == handlers
