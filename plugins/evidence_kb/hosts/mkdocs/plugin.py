@@ -446,7 +446,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                       self.library.restored, self.library.parsed, self.refcache.hits, self.refcache.misses,
                       self.rendered.store.hits, self.rendered.store.misses)
             self.refcache.save(keep=self.checker.bibliography.entries)
-        self.rendered.finish(succeeded=True)
+        # A `--dirty` build rendered only the changed pages: the others stay kept.
+        self.rendered.finish(prune=not self.dirty)
         self.page_store = None
         if self.staged is not None:
             # Only a build that got this far replaces site_dir (output.py).
@@ -458,7 +459,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self._stop_ahead()
         gc.unfreeze()
         if self.page_store is not None:  # None when on_config failed
-            self.page_store.finish(succeeded=False)
+            self.page_store.finish(prune=False)
             self.page_store = None
         if self.staged is not None:
             self.staged.abandon()

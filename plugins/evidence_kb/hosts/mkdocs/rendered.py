@@ -119,11 +119,11 @@ class RenderedPages:
         """A build begins (on_config): count what MkDocs and its plugins log."""
         logging.getLogger("mkdocs").addHandler(self.counter)
 
-    def finish(self, succeeded: bool) -> None:
-        """The build ended (on_post_build, on_build_error): a full one prunes the store."""
+    def finish(self, prune: bool) -> None:
+        """The build ended (on_post_build, on_build_error); after a whole build, prune the store."""
         logging.getLogger("mkdocs").removeHandler(self.counter)
         self.extension.rendered = None
-        if succeeded and self.context:
+        if prune and self.context:
             self.store.prune()
 
     # -- per page ----------------------------------------------------------
