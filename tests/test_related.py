@@ -36,20 +36,6 @@ def test_index_agrees_with_brute_force() -> None:
         assert index.related(article, 5) == brute_force(article, articles, 5)
 
 
-def _brute_force(article: ArticleInfo, articles: list[ArticleInfo], limit: int = 5) -> list[Related]:
-    """Every other article compared with `article`, sorted: what the index must equal."""
-    found = []
-    for other in articles:
-        if other.path == article.path:
-            continue
-        tags = tuple(t for t in other.tags if t in set(article.tags))
-        refs = len(set(article.refs) & set(other.refs))
-        if tags or refs:
-            found.append(Related(other, tags, refs))
-    found.sort(key=lambda r: (-r.score, r.article.title.lower()))
-    return found[:limit]
-
-
 _ARTICLES = st.lists(
     st.builds(
         lambda i, title, tags, refs: (i, title, tuple(tags), tuple(refs)),
@@ -68,4 +54,4 @@ def test_index_ranks_as_comparing_every_pair(raw: list[tuple[int, str, tuple[str
                 for n, (_, title, tags, refs) in enumerate(raw)]
     index = RelatedIndex(articles)
     for article in articles:
-        assert index.related(article) == _brute_force(article, articles)
+        assert index.related(article) == brute_force(article, articles, 5)
