@@ -6,6 +6,9 @@
 - Each page is rendered by MkDocs with that extension; `on_page_content`
   reads what it found and, only when something is wrong, asks the checker
   for the located findings (file, line, column).
+- A page rendered by an earlier build, or by the helper that renders pages
+  ahead on a second core (`mkdocs build`), is handed back to MkDocs when
+  nothing it follows from changed (rendered.py, ahead.py).
 - `on_env` runs after every page is rendered and before any is written: if
   there were errors, the build stops there and writes nothing.
 """
