@@ -19,6 +19,8 @@ page is parsed again. What keeps it honest:
 - **A hit restores what MkDocs' own render leaves on the page**: the table
   of contents (through `get_toc`, as MkDocs builds it), the anchors the page
   has and the links it makes to other pages' anchors, which MkDocs checks.
+  It does so first in `on_page_content` (priority 100): a plugin of higher
+  priority there would see a handed back page without its table of contents.
 - **The library is compared, not trusted**: the page shows each cited
   entry's year (the preview card), so a kept page is used only while every
   key it cites is in the library with the same year; everything else about
