@@ -16,6 +16,7 @@ from evidence_kb.engine.page.citations import (
     format_ranges,
     parse_group,
 )
+from evidence_kb.engine.options import Options
 from evidence_kb.engine.render.extension import EvidenceExtension
 
 PACKAGE = Path(__file__).parent.parent / "plugins" / "evidence_kb"
@@ -191,3 +192,9 @@ def test_search_view_hides_and_restores_exactly() -> None:
     assert hide(view) == (view, [])
     with pytest.raises(RestoreError):
         restore(view.replace("<!--ekb-hidden:2-->", ""), hidden)
+
+
+def test_readme_names_every_option() -> None:
+    """Issue 16: every option of the one schema is documented (and so works in every command)."""
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert [name for name in Options.model_fields if f"`{name}" not in readme] == []
