@@ -11,12 +11,12 @@ from pybtex.database import Entry, Person
 
 from evidence_kb.engine.bib.library import BibliographyCache, parse_bibliography
 from evidence_kb.engine.bib.style import format_reference
+from evidence_kb.engine.options import Options
 from evidence_kb.engine.page.citations import (
     CitationSyntaxError,
     format_ranges,
     parse_group,
 )
-from evidence_kb.engine.options import Options
 from evidence_kb.engine.render.extension import EvidenceExtension
 
 PACKAGE = Path(__file__).parent.parent / "plugins" / "evidence_kb"
