@@ -10,11 +10,13 @@ each entry's line, report every problem, and keep keys case-sensitive.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
+import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -628,7 +630,25 @@ def load_bibliography(path: Path, display_path: str | None = None) -> Bibliograp
         bib = Bibliography(shown)
         bib.problems.append(Finding(shown, error.line, 1, "bib-unreadable", error.message))
         return bib
-    return parse_bibliography(text, shown)
+    with collector_paused():
+        return parse_bibliography(text, shown)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a library is parsed.
+
+    pybtex builds tens of thousands of containers (entries, fields, persons)
+    that all stay alive: the collector would walk them again and again for
+    nothing (5,000 entries: 1.75 s → 1.54 s).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class BibliographyCache:
