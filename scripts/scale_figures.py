@@ -3,8 +3,9 @@
 
     .venv/bin/python scripts/scale_figures.py
 
-The pages are those of tests/adversarial/test_adversarial_scale.py: a 5 MB
-article with one uncited claim, and an article with 12,000 citation groups.
+The pages (defined here, and built at a smaller size by
+tests/adversarial/test_adversarial_scale.py): a 5 MB article with one
+uncited claim, and an article with 12,000 citation groups.
 Each command runs in a fresh process; the figures are that child's CPU
 seconds (user + system) and its maximum resident set size. Run it before and
 after a change to the check to see what the change costs.
@@ -27,20 +28,25 @@ CONFIG = "site_name: Scale\ntheme:\n  name: material\nplugins:\n  - evidence-kb\
 FRONT = "---\ntitle: {title}\nstatus: submitted\n---\n\n# {title}\n\n"
 
 
-def big_article(size: int = 5_000_000) -> str:
+def big_article(size: int = 5_000_000) -> tuple[str, int]:
+    """An article of about `size` bytes with one uncited claim three quarters in, and that claim's line."""
     sentence = "Most patients with acute low back pain improve within weeks with reassurance and activity."
-    lines, total, n = [], 0, 0
+    lines = FRONT.format(title="Big").split("\n")[:-1]
+    head = len(lines)
+    total, n = 0, 0
     while total < size:
         n += 1
         line = f"{sentence} Paragraph {n} [@{KEYS[n % 3]}]."
         lines += [line, ""]
         total += len(line) + 2
-    at = (len(lines) * 3 // 4) & ~1
+    # Between two paragraphs (each is a line and a blank one).
+    at = head + (((len(lines) - head) * 3 // 4) & ~1)
     lines[at:at] = ["This deep claim cites nothing at all.", ""]
-    return FRONT.format(title="Big") + "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", at + 1
 
 
 def many_citations() -> str:
+    """An article with 12,000 citation groups: 10,000 list items and one paragraph of 2,000."""
     items = [f"- Claim {i} [@{KEYS[i % 3]}; @{KEYS[(i + 1) % 3]}]" for i in range(10_000)]
     paragraph = "One paragraph citing again and again " + " ".join(f"[@{KEYS[i % 3]}]" for i in range(2_000)) + "."
     return FRONT.format(title="Many") + "\n".join(items) + "\n\n" + paragraph + "\n"
@@ -64,7 +70,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
 
 
 def main() -> None:
-    pages = {"big": big_article, "many": many_citations}
+    pages = {"big": lambda: big_article()[0], "many": many_citations}
     only = sys.argv[1:] or list(pages)
     for name in only:
         with tempfile.TemporaryDirectory() as folder:

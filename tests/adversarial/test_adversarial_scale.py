@@ -6,12 +6,20 @@ scripts/benchmark.py, never an assertion here.
 
 from __future__ import annotations
 
+import importlib.util
 import resource
+from pathlib import Path
 
 import pytest
 from adversarial_helpers import BIB, build, check, finding_lines, make_site
 
-KEYS = ["alpha2020", "beta2019", "gamma2018"]
+# The pages scripts/scale_figures.py measures, from the one place they are written.
+_SPEC = importlib.util.spec_from_file_location(
+    "scale_figures", Path(__file__).resolve().parents[2] / "scripts" / "scale_figures.py")
+assert _SPEC is not None and _SPEC.loader is not None
+scale_pages = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(scale_pages)
+KEYS = scale_pages.KEYS
 LIBRARY = BIB + "".join(
     f"\n@article{{{key},\n  author = {{Roe, R}},\n  title = {{T {key}}},\n  journal = {{J}},\n  year = {{2019}}, doi = {{10.5555/{key}}}\n}}\n"
     for key in KEYS[1:]
@@ -21,27 +29,12 @@ pytestmark = pytest.mark.slow
 MEMORY_LIMIT_KB = 2_000_000
 
 
-def _big_article(size: int) -> tuple[str, int]:
-    """An article of about `size` bytes with one uncited claim three quarters in; returns its line."""
-    sentence = "Most patients with acute low back pain improve within weeks with reassurance and activity."
-    lines = ["---", "title: Big", "status: submitted", "---", "# Big", ""]
-    total, n = 0, 0
-    while total < size:
-        n += 1
-        line = f"{sentence} Paragraph {n} [@{KEYS[n % 3]}]."
-        lines += [line, ""]
-        total += len(line) + 2
-    at = (len(lines) * 3 // 4) & ~1
-    lines[at:at] = ["This deep claim cites nothing at all.", ""]
-    return "\n".join(lines) + "\n", at + 1
-
-
 def _max_child_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
 def test_two_megabyte_article(tmp_path):
-    text, line = _big_article(2_000_000)
+    text, line = scale_pages.big_article(2_000_000)
     assert len(text.encode()) >= 2_000_000
     root = make_site(tmp_path / "site", {"articles/big.md": text, "index.md": "# Home\n"}, bib=LIBRARY)
     result = check(root)
@@ -54,9 +47,7 @@ def test_two_megabyte_article(tmp_path):
 
 
 def test_ten_thousand_citations(tmp_path):
-    items = [f"- Claim {i} [@{KEYS[i % 3]}; @{KEYS[(i + 1) % 3]}]" for i in range(10_000)]
-    paragraph = "One paragraph citing again and again " + " ".join(f"[@{KEYS[i % 3]}]" for i in range(2_000)) + "."
-    text = "---\ntitle: Many\nstatus: submitted\n---\n# Many\n\n" + "\n".join(items) + "\n\n" + paragraph + "\n\n- The last item cites nothing\n"
+    text = scale_pages.many_citations() + "\n- The last item cites nothing\n"
     root = make_site(tmp_path / "site", {"articles/many.md": text, "index.md": "# Home\n"}, bib=LIBRARY)
     last = text.count("\n")
     result = check(root)
