@@ -269,3 +269,22 @@ def test_serve_rebuilds_hand_back_the_unchanged_pages(kb: Path, tmp_path: Path,
     assert len(page_files(kb)) == kept
     # The message counter is taken off MkDocs' logger after each build.
     assert len(logging.getLogger("mkdocs").handlers) == handlers
+
+
+def test_auto_renders_ahead_on_linux_with_two_cpus_and_enough_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidence_kb.hosts.mkdocs import ahead
+
+    monkeypatch.setattr(ahead.multiprocessing, "get_all_start_methods", lambda: ["fork", "spawn"])
+    monkeypatch.setattr(ahead.sys, "platform", "linux")
+    monkeypatch.setattr(ahead, "usable_cpus", lambda: 2)
+    assert ahead.wanted("auto", ahead.AUTO_MIN_PAGES)
+    assert not ahead.wanted("auto", ahead.AUTO_MIN_PAGES - 1)
+    assert not ahead.wanted(False, 1000)
+    assert ahead.wanted(True, 1)
+    monkeypatch.setattr(ahead, "usable_cpus", lambda: 1)
+    assert not ahead.wanted("auto", 1000)
+    monkeypatch.setattr(ahead.sys, "platform", "darwin")
+    monkeypatch.setattr(ahead, "usable_cpus", lambda: 8)
+    assert not ahead.wanted("auto", 1000)
+    monkeypatch.setattr(ahead.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert not ahead.wanted(True, 1000)

@@ -17,8 +17,8 @@ its page or the build moves on.
 
 It runs under `mkdocs build` only (`mkdocs serve` has server threads, which
 a fork does not take along), where the `fork` start method exists, and with
-the page store on; `render_ahead: auto` (the default) also wants Linux and
-a second usable CPU, `true` does not.
+the page store on; `render_ahead: auto` (the default) also wants Linux, a
+second usable CPU and at least `AUTO_MIN_PAGES` pages, `true` does not.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from typing import Any
 
 # How long the build waits for the helper to finish its page before ending it.
 STOP_TIMEOUT = 5.0
+# Below this many pages `auto` renders alone: the two would mostly render
+# the same page at once, for twice the CPU time and nothing sooner.
+AUTO_MIN_PAGES = 20
 
 
 def usable_cpus() -> int:
@@ -42,13 +45,13 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def wanted(setting: bool | str) -> bool:
-    """Whether `render_ahead` (true, false, "auto") asks for a helper on this machine."""
+def wanted(setting: bool | str, pages: int) -> bool:
+    """Whether `render_ahead` (true, false, "auto") asks for a helper for `pages` pages on this machine."""
     if setting is False or "fork" not in multiprocessing.get_all_start_methods():
         return False
     # `auto` forks on Linux only: on macOS a forked process may crash in
     # system libraries (Python itself spawns there by default).
-    return setting is True or (sys.platform.startswith("linux") and usable_cpus() > 1)
+    return setting is True or (sys.platform.startswith("linux") and usable_cpus() > 1 and pages >= AUTO_MIN_PAGES)
 
 
 class RenderAhead:

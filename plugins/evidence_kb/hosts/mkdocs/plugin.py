@@ -216,9 +216,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
         # Every page is known and none is rendered: a helper may render from the end (ahead.py).
         self._stop_ahead()
-        if (self.command in ("build", "gh-deploy") and not self.dirty and wanted(self.site.options.render_ahead)
-                and self.rendered.prepare(config, files)):
-            pages = [f.page for f in files.documentation_pages() if f.page is not None]
+        pages = [f.page for f in files.documentation_pages() if f.page is not None]
+        if (self.command in ("build", "gh-deploy") and not self.dirty
+                and wanted(self.site.options.render_ahead, len(pages)) and self.rendered.prepare(config, files)):
             self.ahead = RenderAhead(pages, lambda page: self._render_ahead(page, config, files),
                                      self.rendered.counter)
         return nav
