@@ -41,6 +41,7 @@ def build(root: Path, site_dir: Path, *extra: str, host: str = "mkdocs") -> tupl
 def set_render_ahead(root: Path, value: str) -> None:
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
+    text = re.sub(r"      render_ahead: .*\n", "", text)
     text = text.replace("      articles_dir: articles\n", f"      articles_dir: articles\n      render_ahead: {value}\n")
     assert f"render_ahead: {value}" in text
     config.write_text(text, encoding="utf-8")
@@ -288,3 +289,11 @@ def test_auto_renders_ahead_on_linux_with_two_cpus_and_enough_pages(monkeypatch:
     assert not ahead.wanted("auto", 1000)
     monkeypatch.setattr(ahead.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert not ahead.wanted(True, 1000)
+
+
+def test_a_wrong_render_ahead_is_one_clear_message(kb: Path, tmp_path: Path) -> None:
+    set_render_ahead(kb, "sometimes")
+    code, output, _ = build(kb, tmp_path / "site")
+    assert code != 0 and "Traceback" not in output
+    assert "option render_ahead = 'sometimes': input should be true, false or auto" in output
+    assert "render_ahead.bool" not in output and "literal" not in output  # not one line per union member

@@ -124,8 +124,16 @@ class Options(BaseModel):
     )
     render_ahead: bool | Literal["auto"] = Field(
         "auto", description="mkdocs build: render pages ahead in a second process (true, false, or auto: "
-        "on Linux with a second usable CPU)"
+        "on Linux with a second usable CPU, from 20 pages)"
     )
+
+    @field_validator("render_ahead", mode="before")
+    @classmethod
+    def _true_false_or_auto(cls, value: Any) -> Any:
+        # One message, not one per member of the union.
+        if value is True or value is False or value == "auto":
+            return value
+        raise ValueError("input should be true, false or auto")
 
     @classmethod
     def names(cls) -> list[str]:
