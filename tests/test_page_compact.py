@@ -27,6 +27,15 @@ PIECES = st.sampled_from([
     '<a aria-label="Back to the citation of reference 3" href="#cite-12">↩</a>',
     '<a aria-label="Back to citation b of reference 3" href="#cite-4">↩b</a>',
     '<a aria-label="Back to citation 27 of reference 3" href="#cite-4">↩27</a>',
+    "&#4;3;", "&#5;k,2020,1," + "a" * 32 + ";", "&#6;k,1," + "b" * 32 + ";", '<sup class="ekb-cite" id="cite-',
+    '<sup class="ekb-cite" id="cite-12">', '<li class="ekb-ref" data-ekb-key="', "smith2020", '" data-ekb-year="',
+    '" id="ref-', '<span data-ekb-entry="' + "0f" * 16 + '-', '"></span>', '<span class="ekb-ref__back">',
+    '<li class="ekb-ref" data-ekb-key="doe:2019" data-ekb-year="2019" id="ref-2"><span data-ekb-entry="'
+    + "0f" * 16 + '-2"></span><span class="ekb-ref__back">',
+    '<li class="ekb-ref" data-ekb-key="doe.2019" id="ref-12"><span data-ekb-entry="'
+    + "0f" * 16 + '-12"></span><span class="ekb-ref__back">',
+    '<li class="ekb-ref" data-ekb-key="doe2019" data-ekb-year="in press" id="ref-3"><span data-ekb-entry="'
+    + "0f" * 16 + '-4"></span><span class="ekb-ref__back">',
 ])
 
 
@@ -81,7 +90,10 @@ def test_pages_are_held_small_and_written_whole(tmp_path: Path) -> None:
     assert "ekb-cite__link" not in held and "Back to" not in held
     assert "&#1;1;" in held and "&#3;a,5,2;" in held
     assert all(max(content) <= "\xff" for content in probe.held.values())
-    assert len(ENTRY_MARKER.findall(held)) == 5
+    # ...each citation and list item's start too, its entry a marker...
+    assert '<sup class="ekb-cite"' not in held and '<li class="ekb-ref"' not in held
+    assert "&#4;1;" in held
+    assert len(ENTRY_MARKER.findall(expand(held))) == 5
     assert "Alpha trial" not in held
     # ...and is otherwise the page as written.
     assert ENTRY_MARKER.sub("", expand(held)) in WRITTEN_ENTRY.sub(r"\1\2", written)

@@ -10,14 +10,17 @@ just before the page is used, so the site's bytes do not change.
 The links our extension writes for every citation and back to it (about
 eighty characters each, fifty of each on an article) are held as short
 references too: `&#1;N;` for the link to reference N, `&#2;N,M;` and
-`&#3;X,N,M;` for the back links. Each is written only for a link that is
-exactly the text :func:`expand` writes back, whoever wrote it.
+`&#3;X,N,M;` for the back links; so are the start of each citation
+(`&#4;M;`) and of each reference list item up to its back links (`&#5;KEY,
+YEAR,N,TOKEN;`, `&#6;KEY,N,TOKEN;` without a year). Each is written only
+for markup that is exactly the text :func:`expand` writes back, whoever
+wrote it.
 
 The round trip is exact for sanitised HTML only: nh3 (sanitize.py) writes
 every character as itself, never as `&#N;` (an author's `&#8211;` comes out
 as `–`, a literal `&amp;#8211;` keeps its `&amp;`), so each `&#N;` with N
-above 255, and each `&#1;`, `&#2;` and `&#3;`, in compacted content is one
-that :func:`compact` wrote.
+above 255, and each `&#1;` to `&#6;`, in compacted content is one that
+:func:`compact` wrote.
 """
 
 from __future__ import annotations
@@ -36,6 +39,40 @@ _LINKS = re.compile(
     r'|<a aria-label="Back to citation ([a-z]|[0-9]+) of reference ([0-9]+)" href="#cite-([0-9]+)">\u21a9\4</a>'
 )
 _HELD_LINK = re.compile(r"&#1;([0-9]+);|&#2;([0-9]+),([0-9]+);|&#3;([a-z]|[0-9]+),([0-9]+),([0-9]+);")
+
+# extension.py's citation and reference list item starts, with the plugin's
+# entry marker (ENTRY_MARKER), as sanitised. Keys and years held are those
+# with none of the separators and nothing to escape.
+ENTRY_MARKER = '<span data-ekb-entry="{token}-{n}"></span>'
+_KEY = r"[A-Za-z0-9_:./+-]+"
+_YEAR = r"[A-Za-z0-9./ -]+"
+_SUP = '<sup class="ekb-cite" id="cite-{m}">'
+_ITEM = '<li class="ekb-ref" data-ekb-key="{key}"{year} id="ref-{n}">' + ENTRY_MARKER + '<span class="ekb-ref__back">'
+_STARTS = re.compile(
+    r'<sup class="ekb-cite" id="cite-([0-9]+)">'
+    rf'|<li class="ekb-ref" data-ekb-key="({_KEY})"(?: data-ekb-year="({_YEAR})")? id="ref-([0-9]+)">'
+    r'<span data-ekb-entry="([0-9a-f]{32})-\4"></span><span class="ekb-ref__back">'
+)
+_HELD_START = re.compile(rf"&#4;([0-9]+);|&#5;({_KEY}),({_YEAR}),([0-9]+),([0-9a-f]{{32}});"
+                         rf"|&#6;({_KEY}),([0-9]+),([0-9a-f]{{32}});")
+
+
+def _hold_start(match: re.Match[str]) -> str:
+    sup, key, year, n, token = match.groups()
+    if sup is not None:
+        return f"&#4;{sup};"
+    if year is not None:
+        return f"&#5;{key},{year},{n},{token};"
+    return f"&#6;{key},{n},{token};"
+
+
+def _write_start(match: re.Match[str]) -> str:
+    sup, key, year, n, token, bare_key, bare_n, bare_token = match.groups()
+    if sup is not None:
+        return _SUP.format(m=sup)
+    if key is not None:
+        return _ITEM.format(key=key, year=f' data-ekb-year="{year}"', n=n, token=token)
+    return _ITEM.format(key=bare_key, year="", n=bare_n, token=bare_token)
 
 
 def _hold_link(match: re.Match[str]) -> str:
@@ -66,6 +103,8 @@ def compact(html: str) -> str:
     """
     if "<a aria-label=" in html:
         html = _LINKS.sub(_hold_link, html)
+    if '<sup class="ekb-cite"' in html or '<li class="ekb-ref"' in html:
+        html = _STARTS.sub(_hold_start, html)
     if html.isascii():
         return html
     return html.encode("latin-1", "xmlcharrefreplace").decode("latin-1")
@@ -80,6 +119,7 @@ def expand(html: str) -> str:
     if "&#" not in html:
         return html
     html = _HELD_LINK.sub(_write_link, html)
+    html = _HELD_START.sub(_write_start, html)
     return _WIDE_REFERENCE.sub(_character, html)
 
 

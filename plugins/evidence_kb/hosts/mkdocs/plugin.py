@@ -40,7 +40,7 @@ from evidence_kb.engine.check.checker import Checker
 from evidence_kb.engine.check.collisions import ArticlePage, collisions
 from evidence_kb.engine.findings import Finding
 from evidence_kb.engine.options import Options, OptionsError, combine
-from evidence_kb.engine.page.compact import compact, expand
+from evidence_kb.engine.page.compact import ENTRY_MARKER, compact, expand
 from evidence_kb.engine.page.frontmatter import split_document
 from evidence_kb.engine.page.sanitize import clean_html, plain_meta
 from evidence_kb.engine.page.scripts import page_findings
@@ -167,8 +167,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # marker holds a secret of this build, so no page can imitate one.
         self.extension = EvidenceExtension(bibliography=bib, standalone=False, clean=clean_html)
         token = secrets.token_hex(16)
-        self.extension.entry_marker = lambda number: f'<span data-ekb-entry="{token}-{number}"></span>'
-        self.entry_markers = re.compile(f'<span data-ekb-entry="{token}-([0-9]+)"></span>')
+        self.extension.entry_marker = lambda number: ENTRY_MARKER.format(token=token, n=number)
+        self.entry_markers = re.compile(re.escape(ENTRY_MARKER.format(token=token, n="@")).replace("@", "([0-9]+)"))
         self.entry_token = token
         config.markdown_extensions.append(self.extension)
         # Pages rendered by an earlier build, handed back unchanged (rendered.py).
