@@ -10,7 +10,7 @@ import pytest
 from pybtex.database import Entry, Person
 
 from evidence_kb.engine.bib.library import BibliographyCache, parse_bibliography
-from evidence_kb.engine.bib.style import format_reference
+from evidence_kb.engine.bib.style import format_reference, reader_year
 from evidence_kb.engine.options import Options
 from evidence_kb.engine.page.citations import (
     CitationSyntaxError,
@@ -148,7 +148,8 @@ def test_cache_reloads_only_when_the_file_changes(tmp_path: Path) -> None:
 def test_formatter_handles_missing_fields() -> None:
     ref = format_reference("x", Entry("article", fields={"title": "Only a title"}))
     assert ref.text == "Only a title."
-    assert ref.kind == "Source" and ref.year == "" and ref.links == ()
+    assert ref.kind == "Source" and ref.links == ()
+    assert reader_year(Entry("article", fields={"title": "Only a title"})) == ""
 
 
 def test_formatter_escapes_and_converts_latex() -> None:

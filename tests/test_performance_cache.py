@@ -81,7 +81,7 @@ def test_changed_entry_renders_its_new_text(tmp_path: Path) -> None:
     assert (edited.store.hits, edited.store.misses) == (1, 1)
     edited.store.save(keep=edited.entries)
     stored = store.read(folder / FILE_NAME, cache_key())
-    texts = [e["text"] for e in stored.values()]
+    texts = [json.loads(text)["html"] for text in stored.values()]
     assert any("New title" in t for t in texts) and not any("Old title" in t for t in texts)
 
 
@@ -106,8 +106,7 @@ def test_a_code_change_formats_again(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # Tamper with the stored text: if it is served, the cache was used.
     path = tmp_path / FILE_NAME
     data = store.read(path, cache_key())
-    for entry in data.values():
-        entry["text"] = "FROM THE CACHE"
+    data = {digest: json.dumps({**json.loads(text), "html": "FROM THE CACHE"}) for digest, text in data.items()}
     assert store.write(path, cache_key(), data)
 
     same = parse_bibliography(BIB, "r.bib")
@@ -375,3 +374,31 @@ def test_library_cache_restores_and_invalidates(tmp_path: Path) -> None:
     damaged = LibraryCache(tmp_path / "cache")
     assert "New title" in damaged(bib_path, "references.bib").reference("alpha2020").text
     assert damaged.parsed == 1
+
+
+def test_library_parsed_apart_is_the_library_parsed_here(tmp_path: Path) -> None:
+    # `mkdocs build` parses a library not kept yet in a forked process and
+    # reads it back (cache/library.py): the same entries, lines, problems
+    # and summaries as a parse in the build's own process.
+    from evidence_kb.cache.library import LibraryCache, library_to_json
+
+    bib_path = tmp_path / "references.bib"
+    broken = BIB + "@misc{alpha2020, title={Again}, year=2021, author={Z}}\n@misc{open, title={Unclosed, year=1}\n"
+    bib_path.write_text(broken, encoding="utf-8")
+    here = LibraryCache(tmp_path / "here")(bib_path, "references.bib")
+    apart = LibraryCache(tmp_path / "apart", apart=True)
+    assert apart.apart == sys.platform.startswith("linux")
+    parsed = apart(bib_path, "references.bib")
+    assert {p.code for p in parsed.problems} >= {"duplicate-key", "bib-unclosed"}
+    assert library_to_json(parsed) == library_to_json(here)
+    assert (apart.parsed, apart.restored) == (1, 0)
+
+
+def test_library_parsed_apart_falls_back_when_it_cannot_be_kept(tmp_path: Path) -> None:
+    from evidence_kb.cache.library import LibraryCache, library_to_json
+
+    bib_path = tmp_path / "references.bib"
+    bib_path.write_text(BIB, encoding="utf-8")
+    (tmp_path / "cache").write_text("a file where the cache folder should be", encoding="utf-8")
+    parsed = LibraryCache(tmp_path / "cache", apart=True)(bib_path, "references.bib")
+    assert library_to_json(parsed) == library_to_json(LibraryCache(tmp_path / "other")(bib_path, "references.bib"))

@@ -12,11 +12,19 @@ stored as its own JSON text, and becomes a pybtex `Entry` only when it is
 read: a build needs the objects only of the entries it formats, and the
 summaries (formatting digest, crossref, missing fields) answer everything
 else. Held as text, 5,000 entries take a few megabytes instead of tens.
+
+A library not kept yet can be parsed apart (`apart=True`, for `mkdocs
+build`): a forked process parses it and keeps it, and the build reads it
+back as above. Parsing takes tens of megabytes that Python keeps for the
+rest of the process even once freed; the build's own memory stays at what
+the library is in its compact form.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -29,7 +37,7 @@ from evidence_kb.cache.store import log
 from evidence_kb.engine.bib.library import Bibliography, EntrySummary, load_bibliography
 from evidence_kb.engine.findings import Finding
 
-FORMAT = "library/4"
+FORMAT = "library/5"
 FILE_NAME = "library.json"
 NAME_PARTS = ("first_names", "middle_names", "prelast_names", "last_names", "lineage_names")
 
@@ -91,11 +99,12 @@ def library_to_json(bib: Bibliography) -> dict[str, Any]:
             for key, entry in bib.entries.items()
         },
         "lines": bib.lines,
-        "sources": bib.sources,
+        # Not the entries' source texts: a build needs only their digests (summaries).
         "problems": [asdict(problem) for problem in bib.problems],
         "extents": {key: list(extent) for key, extent in bib.extents.items()},
         "lost": bib.lost,
-        "summaries": {key: [s.digest, s.crossref, list(s.missing), s.identified] for key, s in bib.summaries.items()},
+        "summaries": {key: [s.digest, s.crossref, list(s.missing), s.identified, s.year, s.source]
+                      for key, s in bib.summaries.items()},
     }
 
 
@@ -107,13 +116,12 @@ def library_from_json(data: dict[str, Any]) -> Bibliography:
         path=str(data["path"]),
         entries=StoredEntries(entries),
         lines={str(k): int(v) for k, v in data["lines"].items()},
-        sources={str(k): str(v) for k, v in data["sources"].items()},
         problems=[Finding(**problem) for problem in data["problems"]],
         extents={str(k): (int(first), int(last)) for k, (first, last) in data["extents"].items()},
         lost={str(k): int(v) for k, v in data["lost"].items()},
         summaries={
-            str(key): EntrySummary(str(digest), str(crossref), tuple(missing), bool(identified))
-            for key, (digest, crossref, missing, identified) in data["summaries"].items()
+            str(key): EntrySummary(str(digest), str(crossref), tuple(missing), bool(identified), str(year), str(source))
+            for key, (digest, crossref, missing, identified, year, source) in data["summaries"].items()
         },
     )
 
@@ -121,10 +129,21 @@ def library_from_json(data: dict[str, Any]) -> Bibliography:
 class LibraryCache:
     """`loader` for :class:`~evidence_kb.engine.bib.library.BibliographyCache`."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, apart: bool = False) -> None:
         self.path = folder / FILE_NAME
         self.parsed = 0
         self.restored = 0
+        self.apart = apart
+
+    @property
+    def apart(self) -> bool:
+        return self._apart
+
+    @apart.setter
+    def apart(self, wanted: bool) -> None:
+        # Only the caller knows the process runs no threads (a fork takes one
+        # along); on macOS a forked process may crash in system libraries.
+        self._apart = wanted and sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
     def key(self, data: bytes, display_path: str | None) -> str:
         return store.digest(FORMAT, data, display_path or "", store.code_fingerprint())
@@ -134,18 +153,45 @@ class LibraryCache:
             key = self.key(path.read_bytes(), display_path)
         except OSError:
             return load_bibliography(path, display_path)  # it says what is wrong
-        data = store.read(self.path, key)
-        if data is not None:
-            try:
-                bib = library_from_json(data)
-                self.restored += 1
-                return bib
-            except (AttributeError, KeyError, TypeError, ValueError) as error:
-                log.debug("library cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
+        bib = self.restore(key)
+        if bib is not None:
+            self.restored += 1
+            return bib
         self.parsed += 1
+        if self.apart and self.parse_apart(path, display_path, key):
+            bib = self.restore(key)
+            if bib is not None:
+                return bib
         bib = load_bibliography(path, display_path)
         data = library_to_json(bib)
         store.write(self.path, key, data)
         # The same compact form as a restored library, here too: the parsed
         # pybtex objects are freed before the build goes on.
         return library_from_json(data)
+
+    def restore(self, key: str) -> Bibliography | None:
+        data = store.read(self.path, key)
+        if data is None:
+            return None
+        try:
+            return library_from_json(data)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            log.debug("library cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
+            return None
+
+    def parse_apart(self, path: Path, display_path: str | None, key: str) -> bool:
+        """Parse and keep the library in a forked process; False if it could not (then parse here)."""
+        process = multiprocessing.get_context("fork").Process(
+            target=_parse_and_keep, args=(path, display_path, self.path, key), daemon=True)
+        process.start()
+        process.join()
+        return process.exitcode == 0
+
+
+def _parse_and_keep(path: Path, display_path: str | None, kept: Path, key: str) -> None:
+    """In the forked process: parse, keep, and say by the exit code whether it is kept."""
+    try:
+        done = store.write(kept, key, library_to_json(load_bibliography(path, display_path)))
+    except Exception:  # noqa: BLE001 (the build parses again itself and reports what is wrong)
+        done = False
+    sys.exit(0 if done else 1)

@@ -13,11 +13,14 @@ social cards; CI can restore the folder), keyed by:
   and every entry is formatted again, with no version to bump.
 
 Written and read by cache/store.py: atomically, JSON, and a damaged file is
-ignored (logged at debug level) and rebuilt.
+ignored (logged at debug level) and rebuilt. Each reference is held as its
+own JSON text, read when it is asked for: a build asks for each one once
+(extension.py), and thousands of them take half the memory as text.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -32,7 +35,7 @@ from evidence_kb.engine.bib.style import FormattedReference
 
 __all__ = ["CACHE_DIR", "FILE_NAME", "ReferenceCache", "entry_digest"]
 
-FORMAT = "references/2"
+FORMAT = "references/3"
 FILE_NAME = "references.json"
 
 
@@ -48,6 +51,14 @@ def reference_from_json(data: Any) -> FormattedReference:
     return FormattedReference(**data)
 
 
+def reference_to_text(ref: FormattedReference) -> str:
+    return json.dumps(asdict(ref), ensure_ascii=False, separators=(",", ":"))
+
+
+def reference_from_text(text: str) -> FormattedReference:
+    return reference_from_json(json.loads(text))
+
+
 class ReferenceCache:
     """Formatted references by entry digest, loaded lazily, saved when changed.
 
@@ -59,13 +70,14 @@ class ReferenceCache:
         # No folder: an in-memory cache (kept by the plugin across serve rebuilds).
         self.folder = folder
         self.path = folder / FILE_NAME if folder is not None else None
-        self._entries: dict[str, FormattedReference] | None = None
+        # Entry digest → the reference as JSON text.
+        self._entries: dict[str, str] | None = None
         self._used: set[str] = set()
         self.changed = False
         self.hits = 0
         self.misses = 0
 
-    def _load(self) -> dict[str, FormattedReference]:
+    def _load(self) -> dict[str, str]:
         if self._entries is not None:
             return self._entries
         self._entries = {}
@@ -76,8 +88,10 @@ class ReferenceCache:
             self.changed = self.path.exists()  # rewritten under the current key
             return self._entries
         try:
-            self._entries = {digest: reference_from_json(data) for digest, data in raw.items()}
-        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            if not all(isinstance(text, str) for text in raw.values()):
+                raise TypeError("a reference is not JSON text")
+            self._entries = dict(raw)
+        except (AttributeError, TypeError) as error:
             # A cache is only ever a shortcut: a damaged one is rebuilt.
             log.debug("reference cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
             self._entries = {}
@@ -89,7 +103,12 @@ class ReferenceCache:
 
     def get_by_digest(self, key: str, digest: str) -> FormattedReference | None:
         self._used.add(digest)
-        ref = self._load().get(digest)
+        text = self._load().get(digest)
+        try:
+            ref = reference_from_text(text) if text is not None else None
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            log.debug("reference cache %s: entry %s ignored (%s: %s)", self.path, digest, type(error).__name__, error)
+            ref = None
         if ref is None or ref.key != key:
             self.misses += 1
             return None
@@ -100,9 +119,14 @@ class ReferenceCache:
         self.put_by_digest(entry_digest(key, entry), ref)
 
     def put_by_digest(self, digest: str, ref: FormattedReference) -> None:
-        self._load()[digest] = ref
+        self._load()[digest] = reference_to_text(ref)
         self._used.add(digest)
         self.changed = True
+
+    def release(self) -> None:
+        """Free the references held in memory; a later `get` reads the file again."""
+        if not self.changed:
+            self._entries = None
 
     def save(self, keep: Iterable[str] | None = None) -> None:
         """Write the cache if anything changed.
@@ -116,10 +140,19 @@ class ReferenceCache:
         entries = self._load()
         if keep is not None:
             wanted = set(keep)
-            used_keys = {entries[d].key for d in self._used if d in entries}
+            keys = {d: _key_of(text) for d, text in entries.items()}
+            used_keys = {keys[d] for d in self._used if d in entries}
             entries = {
-                d: ref for d, ref in entries.items()
-                if ref.key in wanted and (d in self._used or ref.key not in used_keys)
+                d: text for d, text in entries.items()
+                if keys[d] in wanted and (d in self._used or keys[d] not in used_keys)
             }
-        if store.write(self.path, cache_key(), {d: asdict(ref) for d, ref in sorted(entries.items())}):
+        if store.write(self.path, cache_key(), dict(sorted(entries.items()))):
             self.changed = False
+
+
+def _key_of(text: str) -> str:
+    """The entry key a stored reference is for ("" if the text is damaged)."""
+    try:
+        return str(json.loads(text)["key"])
+    except (KeyError, TypeError, ValueError):
+        return ""

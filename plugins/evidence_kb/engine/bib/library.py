@@ -107,12 +107,12 @@ class Bibliography:
 
     def digest(self, key: str) -> str:
         """A fingerprint of one entry's source text (whitespace-normalised)."""
-        text = " ".join(self.sources.get(key, "").split())
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        found = self.summaries.get(key)
+        return found.source if found is not None else source_digest(self.sources.get(key, ""))
 
     def summary(self, key: str) -> EntrySummary:
         found = self.summaries.get(key)
-        return found if found is not None else EntrySummary.of(key, self.entries[key])
+        return found if found is not None else EntrySummary.of(key, self.entries[key], self.sources.get(key, ""))
 
     def crossref(self, key: str) -> str:
         """The key an entry inherits fields from, or ""."""
@@ -125,10 +125,18 @@ class Bibliography:
 
     def summarise(self) -> None:
         """Compute every entry's summary now (before the entries are stored compactly)."""
-        self.summaries = {key: EntrySummary.of(key, entry) for key, entry in self.entries.items()}
+        self.summaries = {key: EntrySummary.of(key, entry, self.sources.get(key, ""))
+                          for key, entry in self.entries.items()}
+
+    def forget_formatted(self) -> None:
+        """Free the formatted references held in memory (`reference()` formats or fetches again)."""
+        self._formatted.clear()
 
     def reference(self, key: str) -> FormattedReference:
-        """The formatted reference for `key`, formatted at most once."""
+        """The formatted reference for `key`, formatted at most once.
+
+        With a `store`, the store holds it (compactly); without, this library does.
+        """
         ref = self._formatted.get(key)
         if ref is None:
             from evidence_kb.engine.bib.style import format_reference
@@ -139,7 +147,8 @@ class Bibliography:
                 ref = format_readably(key, self.entries[key], format_reference)
                 if self.store is not None:
                     self.store.put_by_digest(digest, ref)
-            self._formatted[key] = ref
+            if self.store is None:
+                self._formatted[key] = ref
         return ref
 
 
@@ -168,18 +177,30 @@ def format_readably(key: str, entry: Entry, format_: Callable[[str, Entry], Form
 
 @dataclass(frozen=True)
 class EntrySummary:
-    """What a build reads of an entry: its formatting digest, crossref and missing fields."""
+    """What a build reads of an entry besides its formatted reference."""
 
+    # What formatting reads (entry_digest): the formatted reference's key in a store.
     digest: str
     crossref: str
     missing: tuple[str, ...]
     # Whether a reader can follow it: DOI, PMID, PMCID, ISBN or URL (kinds.py).
     identified: bool
+    # The year as readers see it (style.py), shown beside each reference.
+    year: str
+    # The source text's fingerprint (`Bibliography.digest`): what a review approved.
+    source: str
 
     @classmethod
-    def of(cls, key: str, entry: Entry) -> EntrySummary:
+    def of(cls, key: str, entry: Entry, source: str) -> EntrySummary:
+        from evidence_kb.engine.bib.style import reader_year
+
         return cls(entry_digest(key, entry), _crossref(entry), tuple(missing_reader_fields(entry)),
-                   has_identifier(entry))
+                   has_identifier(entry), reader_year(entry), source_digest(source))
+
+
+def source_digest(source: str) -> str:
+    """A fingerprint of an entry's source text, whitespace-normalised."""
+    return hashlib.sha256(" ".join(source.split()).encode("utf-8")).hexdigest()
 
 
 def entry_digest(key: str, entry: Entry) -> str:

@@ -22,11 +22,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from html import unescape
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from pybtex.backends.plaintext import Backend as TextBackend
 from pybtex.database import Entry, Person
+from pybtex.scanner import PybtexError
 
 from evidence_kb.engine.bib.kinds import entry_kind
 from evidence_kb.engine.bib.latex import NEEDS_DECODER, from_latex, markup
@@ -55,7 +57,7 @@ def _convert(latex: str) -> str:
     return str(from_latex(latex).render(PLAIN))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def rich_text(latex: str) -> Piece:
     r"""A field's LaTeX as readers see it, as text and as HTML.
 
@@ -67,7 +69,8 @@ def rich_text(latex: str) -> Piece:
     ('Effect of in vitro culture on α-cells', 'Effect of <em>in vitro</em> culture on α-cells')
 
     Journals, years, publishers and names repeat across a library: each value
-    is converted once.
+    is converted once while it recurs. (Titles never recur; the bound keeps
+    them from holding megabytes until the build ends.)
     """
     return markup(latex, _convert)
 
@@ -348,11 +351,18 @@ class FormattedReference:
     key: str
     kind: str
     html: str
-    text: str
-    title: str
-    source: str
-    year: str
     links: tuple[tuple[str, str], ...]
+
+    @property
+    def text(self) -> str:
+        """The reference as plain text (what pybtex's text backend gives: the HTML without markup).
+
+        Derived, not held: a build keeps thousands of references in memory.
+        """
+        return " ".join(unescape(TAG.sub("", self.html)).split())
+
+
+TAG = re.compile(r"<[^>]*>")
 
 
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -396,23 +406,26 @@ def format_reference(key: str, entry: Entry) -> FormattedReference:
     >>> format_reference("p", e).text
     "Penn RD. Müller's AIDS study. Lancet. 1985:125–127."
     """
-    text, html = format_entry(entry)
-    fields = entry.fields
-    source_field = next(
-        (
-            fields[name]
-            for name in ("journal", "booktitle", "howpublished", "publisher", "institution", "organization")
-            if fields.get(name, "").strip()
-        ),
-        "",
-    )
+    _, html = format_entry(entry)
     return FormattedReference(
         key=key,
         kind=entry_kind(entry).label,
         html=html,
-        text=" ".join(text.split()),
-        title=plain_text(fields.get("title", "")),
-        source=plain_text(source_field),
-        year=plain_text(fields.get("year", "")),
         links=entry_links(entry),
     )
+
+
+def reader_year(entry: Entry) -> str:
+    """The entry's year as readers see it (a value pybtex cannot read is shown as near it as it can).
+
+    >>> reader_year(Entry("misc", fields={"year": "{2020}"}))
+    '2020'
+    """
+    value = entry.fields.get("year", "")
+    try:
+        return plain_text(value)
+    except PybtexError:  # as format_readably (library.py) does for the whole entry
+        try:
+            return plain_text(re.sub(r"(?<!\\)%", r"\\%", value))
+        except PybtexError:
+            return plain_text(re.sub(r"[{}\\%]", "", value))

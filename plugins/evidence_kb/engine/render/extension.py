@@ -281,7 +281,7 @@ class ReferenceListWriter:
 
     def item_attributes(self, number: int, key: str) -> dict[str, str]:
         attrs = {"id": f"ref-{number}", "class": "ekb-ref", "data-ekb-key": key}
-        year = self.bibliography.reference(key).year
+        year = self.bibliography.summary(key).year
         if year:
             # Read by the citation preview card (assets/ekb-reader.js).
             attrs["data-ekb-year"] = year

@@ -143,6 +143,9 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         loader = self.cache.loader
         if not isinstance(loader, LibraryCache) or loader.path.parent != root / CACHE_DIR:
             loader = self.cache.loader = LibraryCache(root / CACHE_DIR)
+        # A library not kept yet is parsed in a forked process under `mkdocs
+        # build` (`serve` runs threads): its parse leaves no memory behind here.
+        loader.apart = self.command in ("build", "gh-deploy")
         loader.parsed = loader.restored = 0  # counted per build
         self.library = loader
         loads = self.cache.loads
@@ -403,9 +406,27 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
                 file.page.meta = plain_meta(file.page.meta)
         self._set_up_reader(env, config, files)
         self.review.finish(env, config)
+        self._keep_references()
         # Every page is rendered: pages and references live until the end.
         freeze_long_lived()
         return env
+
+    def _keep_references(self) -> None:
+        """Write every cited entry now, keep the formatted references on disk, and let them go.
+
+        What is left of the build (MkDocs writing every page, which takes as
+        much memory again) needs only each entry's HTML, written once here
+        for on_post_page.
+        """
+        bib = self.checker.bibliography
+        writer = self.extension.writer(bib)
+        for keys in self.page_refs.values():
+            for key in keys:
+                writer.entry(key)
+        if self.refcache is not None:
+            self.refcache.save(keep=bib.entries)
+            self.refcache.release()
+        bib.forget_formatted()
 
     def _article_pages(self, files: Any) -> list[ArticlePage]:
         """Every article's address and title, for collisions.py (as read for its page)."""

@@ -235,7 +235,7 @@ class RenderedPages:
                 file.src_uri: links for file, links in page.links_to_anchors.items()
             },
             "cited": outcome.cited,
-            "years": {key: bib.reference(key).year for key in outcome.cited},
+            "years": {key: bib.summary(key).year for key in outcome.cited},
             "evidence": [[list(e.keys), list(e.headings), list(e.classes)] for e in outcome.evidence],
             "source": digest(source),
             "article": None if article is None else [article.shown, article.url, article.title, article.title_line],
@@ -245,7 +245,7 @@ class RenderedPages:
 
     def _library_agrees(self, entry: dict[str, Any]) -> bool:
         bib = self.bibliography
-        return all(key in bib and bib.reference(key).year == year for key, year in entry["years"].items())
+        return all(key in bib and bib.summary(key).year == year for key, year in entry["years"].items())
 
     def _with_token(self, html: str, entry: dict[str, Any]) -> str:
         old = entry["token"]
