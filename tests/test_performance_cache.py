@@ -402,3 +402,26 @@ def test_library_parsed_apart_falls_back_when_it_cannot_be_kept(tmp_path: Path) 
     (tmp_path / "cache").write_text("a file where the cache folder should be", encoding="utf-8")
     parsed = LibraryCache(tmp_path / "cache", apart=True)(bib_path, "references.bib")
     assert library_to_json(parsed) == library_to_json(LibraryCache(tmp_path / "other")(bib_path, "references.bib"))
+
+
+def test_library_parsed_apart_then_formats_every_reference(tmp_path: Path) -> None:
+    # Under `mkdocs build` the forked parse goes on to format every entry
+    # (cache/references.py: keep_every_reference); the build finds them kept.
+    import functools
+
+    from evidence_kb.cache.library import LibraryCache
+    from evidence_kb.cache.references import keep_every_reference
+
+    bib_path = tmp_path / "references.bib"
+    bib_path.write_text(BIB, encoding="utf-8")
+    loader = LibraryCache(tmp_path / "cache", apart=True)
+    loader.then = functools.partial(keep_every_reference, tmp_path / "cache")
+    bib = loader(bib_path, "references.bib")
+    loader.settle()
+    assert loader.running is None
+    bib.store = ReferenceCache(tmp_path / "cache")
+    formatted_here = parse_bibliography(BIB, "r.bib")
+    for key in bib.entries:
+        assert bib.reference(key) == formatted_here.reference(key)
+    if loader.apart:
+        assert (bib.store.hits, bib.store.misses) == (len(bib.entries), 0)

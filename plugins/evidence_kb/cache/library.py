@@ -17,7 +17,9 @@ A library not kept yet can be parsed apart (`apart=True`, for `mkdocs
 build`): a forked process parses it and keeps it, and the build reads it
 back as above. Parsing takes tens of megabytes that Python keeps for the
 rest of the process even once freed; the build's own memory stays at what
-the library is in its compact form.
+the library is in its compact form. The forked process can go on with more
+work on the parsed library (`then`: the plugin has it format every
+reference) while the build goes on; `settle()` waits for it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +138,9 @@ class LibraryCache:
         self.parsed = 0
         self.restored = 0
         self.apart = apart
+        # Run by the forked process on the library it parsed, once it is kept.
+        self.then: Callable[[Bibliography], None] | None = None
+        self.running: BaseProcess | None = None
 
     @property
     def apart(self) -> bool:
@@ -181,17 +188,45 @@ class LibraryCache:
 
     def parse_apart(self, path: Path, display_path: str | None, key: str) -> bool:
         """Parse and keep the library in a forked process; False if it could not (then parse here)."""
-        process = multiprocessing.get_context("fork").Process(
-            target=_parse_and_keep, args=(path, display_path, self.path, key), daemon=True)
+        self.settle()
+        context = multiprocessing.get_context("fork")
+        kept = context.Event()
+        process = context.Process(target=_parse_and_keep, args=(path, display_path, self.path, key, kept, self.then),
+                                  daemon=True)
         process.start()
+        while not kept.wait(POLL_SECONDS):
+            if not process.is_alive():
+                break
+        if kept.is_set():
+            self.running = process  # still running `then`
+            return True
         process.join()
-        return process.exitcode == 0
+        return False
+
+    def settle(self) -> None:
+        """Wait until the forked process has done `then` (at once if there is none)."""
+        if self.running is not None:
+            self.running.join()
+            self.running = None
 
 
-def _parse_and_keep(path: Path, display_path: str | None, kept: Path, key: str) -> None:
-    """In the forked process: parse, keep, and say by the exit code whether it is kept."""
+# How often the build looks whether the forked process died before keeping the library.
+POLL_SECONDS = 0.02
+
+
+def _parse_and_keep(path: Path, display_path: str | None, kept_path: Path, key: str, kept: Event,
+                    then: Callable[[Bibliography], None] | None) -> None:
+    """In the forked process: parse, keep, say so, then do `then`."""
     try:
-        done = store.write(kept, key, library_to_json(load_bibliography(path, display_path)))
+        bib = load_bibliography(path, display_path)
+        done = store.write(kept_path, key, library_to_json(bib))
     except Exception:  # noqa: BLE001 (the build parses again itself and reports what is wrong)
         done = False
-    sys.exit(0 if done else 1)
+    if not done:
+        sys.exit(1)
+    kept.set()
+    if then is not None:
+        try:
+            then(bib)
+        except Exception:  # noqa: BLE001 (only a shortcut: the build does this work itself)
+            sys.exit(2)

@@ -30,7 +30,7 @@ from pybtex.database import Entry
 
 from evidence_kb.cache import store
 from evidence_kb.cache.store import CACHE_DIR, log
-from evidence_kb.engine.bib.library import entry_digest
+from evidence_kb.engine.bib.library import Bibliography, entry_digest
 from evidence_kb.engine.bib.style import FormattedReference
 
 __all__ = ["CACHE_DIR", "FILE_NAME", "ReferenceCache", "entry_digest"]
@@ -148,6 +148,19 @@ class ReferenceCache:
             }
         if store.write(self.path, cache_key(), dict(sorted(entries.items()))):
             self.changed = False
+
+
+def keep_every_reference(folder: Path, bib: Bibliography) -> None:
+    """Format every entry of `bib` into the reference cache in `folder`.
+
+    The forked process that parses the library does it (cache/library.py,
+    `then`) while the build renders pages, which then finds them all kept.
+    """
+    cache = ReferenceCache(folder)
+    bib.store = cache
+    for key in bib.entries:
+        bib.reference(key)
+    cache.save(keep=bib.entries)
 
 
 def _key_of(text: str) -> str:

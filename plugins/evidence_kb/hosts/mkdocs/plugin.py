@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 import secrets
@@ -33,7 +34,7 @@ from mkdocs.utils.meta import get_data  # noqa: E402
 
 from evidence_kb.cache.library import LibraryCache
 from evidence_kb.cache.pages import PageStore
-from evidence_kb.cache.references import ReferenceCache
+from evidence_kb.cache.references import ReferenceCache, keep_every_reference
 from evidence_kb.cache.store import CACHE_DIR
 from evidence_kb.engine.bib.library import BibliographyCache
 from evidence_kb.engine.check.checker import Checker
@@ -89,6 +90,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.dirty = False
         # Kept across `mkdocs serve` rebuilds (same project folder).
         self.refcache: ReferenceCache | None = None
+        # How the library is loaded (cache/library.py): set in on_config.
+        self.library: LibraryCache | None = None
         self.staged: StagedOutput | None = None
         self.errors: list[Finding] = []
         self.reported: set[Finding] = set()
@@ -146,6 +149,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         # A library not kept yet is parsed in a forked process under `mkdocs
         # build` (`serve` runs threads): its parse leaves no memory behind here.
         loader.apart = self.command in ("build", "gh-deploy")
+        # ...which then formats every reference while the pages render.
+        loader.then = functools.partial(keep_every_reference, root / CACHE_DIR)
         loader.parsed = loader.restored = 0  # counted per build
         self.library = loader
         loads = self.cache.loads
@@ -419,6 +424,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         for on_post_page.
         """
         bib = self.checker.bibliography
+        if self.refcache is not None and self.library is not None and self.library.running is not None:
+            # Formatted by the process that parsed the library: read what it kept.
+            self.library.settle()
+            self.refcache.release()
         writer = self.extension.writer(bib)
         for keys in self.page_refs.values():
             for key in keys:
@@ -464,7 +473,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     @event_priority(-100)  # last, after every plugin has written its files
     def on_post_build(self, *, config: Any) -> None:
-        if self.refcache is not None:
+        if self.refcache is not None and self.library is not None:
             log.debug("cache: library %d restored, %d parsed; references %d reused, %d formatted; "
                       "pages %d handed back, %d rendered",
                       self.library.restored, self.library.parsed, self.refcache.hits, self.refcache.misses,
@@ -481,6 +490,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_ahead()
+        if self.library is not None:
+            self.library.settle()  # its files are written whole, or not at all
         gc.unfreeze()
         if self.page_store is not None:  # None when on_config failed
             self.page_store.finish(prune=False)
