@@ -425,3 +425,22 @@ def test_library_parsed_apart_then_formats_every_reference(tmp_path: Path) -> No
         assert bib.reference(key) == formatted_here.reference(key)
     if loader.apart:
         assert (bib.store.hits, bib.store.misses) == (len(bib.entries), 0)
+
+
+def test_a_large_library_parsed_apart_in_halves_is_the_library_parsed_here(tmp_path: Path) -> None:
+    from evidence_kb.cache.library import LibraryCache, library_to_json
+    from evidence_kb.engine.bib.halves import MIN_CHARS
+
+    entries = [f"@article{{key{i}, title={{Title {i} of a trial}}, journal=lancet, year={1990 + i % 30},\n"
+               f"  author={{Doe, Jane and Roe, Richard}}, doi={{10.1/{i}}}, pmid={{{10000 + i}}}}}\n" for i in range(1200)]
+    text = '@string{lancet = "The Lancet"}\n' + "".join(entries)
+    assert len(text) > MIN_CHARS
+    bib_path = tmp_path / "references.bib"
+    bib_path.write_text(text, encoding="utf-8")
+    here = LibraryCache(tmp_path / "here")(bib_path, "references.bib")
+    apart = LibraryCache(tmp_path / "apart", apart=True)
+    parsed = apart(bib_path, "references.bib")
+    assert library_to_json(parsed) == library_to_json(here)
+    assert list(parsed.entries) == [f"key{i}" for i in range(1200)]
+    # Only the library is left in the folder: the halves' files are gone.
+    assert sorted(p.name for p in (tmp_path / "apart").iterdir()) == ["library.json"]

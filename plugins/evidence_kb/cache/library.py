@@ -14,12 +14,14 @@ summaries (formatting digest, crossref, missing fields) answer everything
 else. Held as text, 5,000 entries take a few megabytes instead of tens.
 
 A library not kept yet can be parsed apart (`apart=True`, for `mkdocs
-build`): a forked process parses it and keeps it, and the build reads it
-back as above. Parsing takes tens of megabytes that Python keeps for the
-rest of the process even once freed; the build's own memory stays at what
-the library is in its compact form. The forked process can go on with more
-work on the parsed library (`then`: the plugin has it format every
-reference) while the build goes on; `settle()` waits for it.
+build`): forked processes parse it and keep it, and the build reads it back
+as above. Parsing takes tens of megabytes that Python keeps for the rest of
+the process even once freed; the build's own memory stays at what the
+library is in its compact form. A large library is parsed in two halves at
+once (engine/bib/halves.py), when that gives exactly what one parse gives.
+Then one more forked process can work on the library (`then`: the plugin
+has it format every reference) while the build goes on; `settle()` waits
+for it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
 from multiprocessing.process import BaseProcess
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,10 @@ from pybtex.database import Entry, Person
 
 from evidence_kb.cache import store
 from evidence_kb.cache.store import log
-from evidence_kb.engine.bib.library import Bibliography, EntrySummary, load_bibliography
+from evidence_kb.engine.bib.halves import halves
+from evidence_kb.engine.bib.library import Bibliography, EntrySummary, collector_paused, load_bibliography, parse_bibliography
 from evidence_kb.engine.findings import Finding
+from evidence_kb.engine.site.sources import SourceError, read_text
 
 FORMAT = "library/5"
 FILE_NAME = "library.json"
@@ -141,6 +144,8 @@ class LibraryCache:
         # Run by the forked process on the library it parsed, once it is kept.
         self.then: Callable[[Bibliography], None] | None = None
         self.running: BaseProcess | None = None
+        # The library the halves gave, as kept (parse_apart).
+        self.halves: dict[str, Any] | None = None
 
     @property
     def apart(self) -> bool:
@@ -166,8 +171,11 @@ class LibraryCache:
             return bib
         self.parsed += 1
         if self.apart and self.parse_apart(path, display_path, key):
-            bib = self.restore(key)
+            data, self.halves = self.halves, None
+            bib = self.restore(key, data)
             if bib is not None:
+                if self.then is not None:
+                    self.running = _fork(self.then, bib)
                 return bib
         bib = load_bibliography(path, display_path)
         data = library_to_json(bib)
@@ -176,8 +184,9 @@ class LibraryCache:
         # pybtex objects are freed before the build goes on.
         return library_from_json(data)
 
-    def restore(self, key: str) -> Bibliography | None:
-        data = store.read(self.path, key)
+    def restore(self, key: str, data: dict[str, Any] | None = None) -> Bibliography | None:
+        """The library kept under `key` (or `data`, what was just kept), None if there is none."""
+        data = store.read(self.path, key) if data is None else data
         if data is None:
             return None
         try:
@@ -187,21 +196,34 @@ class LibraryCache:
             return None
 
     def parse_apart(self, path: Path, display_path: str | None, key: str) -> bool:
-        """Parse and keep the library in a forked process; False if it could not (then parse here)."""
+        """Parse and keep the library in forked processes; False if it could not (then parse here)."""
         self.settle()
-        context = multiprocessing.get_context("fork")
-        kept = context.Event()
-        process = context.Process(target=_parse_and_keep, args=(path, display_path, self.path, key, kept, self.then),
-                                  daemon=True)
-        process.start()
-        while not kept.wait(POLL_SECONDS):
-            if not process.is_alive():
-                break
-        if kept.is_set():
-            self.running = process  # still running `then`
-            return True
+        self.halves = None
+        shown = display_path or str(path)
+        try:
+            split = halves(read_text(path, shown))
+        except SourceError:
+            split = None  # the parse below says what is wrong
+        if split is not None:
+            merged = self.parse_halves(split, shown, key)
+            if merged is not None and store.write(self.path, key, merged):
+                self.halves = merged  # read back from here, not from the file
+                return True
+        process = _fork(_parse_and_keep, path, display_path, self.path, key)
         process.join()
-        return False
+        return process.exitcode == 0
+
+    def parse_halves(self, split: tuple[str, str], shown: str, key: str) -> dict[str, Any] | None:
+        """Both halves parsed at once, as one library; None if the whole file must be parsed."""
+        parts = (self.path.with_name(self.path.name + ".first"), self.path.with_name(self.path.name + ".second"))
+        processes = (_fork(_parse_half, split[0], shown, parts[0], key), _fork(_parse_half, split[1], shown, parts[1], key))
+        read = []
+        for process, part in zip(processes, parts, strict=True):
+            process.join()
+            read.append(store.read(part, key) if process.exitcode == 0 else None)
+            part.unlink(missing_ok=True)
+        first, second = read
+        return join_halves(first, second) if first is not None and second is not None else None
 
     def settle(self) -> None:
         """Wait until the forked process has done `then` (at once if there is none)."""
@@ -210,23 +232,51 @@ class LibraryCache:
             self.running = None
 
 
-# How often the build looks whether the forked process died before keeping the library.
-POLL_SECONDS = 0.02
+def _fork(target: Callable[..., None], *args: Any) -> BaseProcess:
+    process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+    process.start()
+    return process
 
 
-def _parse_and_keep(path: Path, display_path: str | None, kept_path: Path, key: str, kept: Event,
-                    then: Callable[[Bibliography], None] | None) -> None:
-    """In the forked process: parse, keep, say so, then do `then`."""
+def _parse_and_keep(path: Path, display_path: str | None, kept: Path, key: str) -> None:
+    """In a forked process: parse, keep, and say by the exit code whether it is kept."""
     try:
-        bib = load_bibliography(path, display_path)
-        done = store.write(kept_path, key, library_to_json(bib))
+        done = store.write(kept, key, library_to_json(load_bibliography(path, display_path)))
     except Exception:  # noqa: BLE001 (the build parses again itself and reports what is wrong)
         done = False
-    if not done:
-        sys.exit(1)
-    kept.set()
-    if then is not None:
-        try:
-            then(bib)
-        except Exception:  # noqa: BLE001 (only a shortcut: the build does this work itself)
-            sys.exit(2)
+    sys.exit(0 if done else 1)
+
+
+def _parse_half(text: str, shown: str, kept: Path, key: str) -> None:
+    """In a forked process: parse one half; keep it only if it has no problem (else the whole is parsed)."""
+    try:
+        with collector_paused():
+            bib = parse_bibliography(text, shown)
+        done = not bib.problems and not bib.lost and store.write(kept, key, library_to_json(bib))
+    except Exception:  # noqa: BLE001 (the whole file is parsed instead)
+        done = False
+    sys.exit(0 if done else 1)
+
+
+def join_halves(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any] | None:
+    """Two halves' libraries as one (as library_to_json gives it); None if the whole file must be parsed.
+
+    Each half found no problem; a key in both (or in both but for case) is
+    one the whole file's parse reports.
+
+    >>> a = {"path": "r.bib", "entries": {"a": "{}"}, "lines": {"a": 1}, "problems": [], "extents": {"a": [1, 1]},
+    ...      "lost": {}, "summaries": {"a": []}}
+    >>> b = {**a, "entries": {"b": "{}"}, "lines": {"b": 2}, "extents": {"b": [2, 2]}, "summaries": {"b": []}}
+    >>> list(join_halves(a, b)["entries"])
+    ['a', 'b']
+    >>> join_halves(a, {**b, "entries": {"A": "{}"}}) is None
+    True
+    """
+    if first["problems"] or second["problems"] or first["lost"] or second["lost"]:
+        return None
+    if {key.lower() for key in first["entries"]} & {key.lower() for key in second["entries"]}:
+        return None
+    merged = dict(first)
+    for name in ("entries", "lines", "extents", "summaries"):
+        merged[name] = {**first[name], **second[name]}
+    return merged
