@@ -29,68 +29,62 @@ import re
 
 _WIDE_REFERENCE = re.compile(r"&#(\d{3,7});")
 
-# extension.py's citation link and back links, as sanitised (attributes sorted).
-_CITE = '<a aria-label="Reference {n}" class="ekb-cite__link" data-ekb-ref="{n}" href="#ref-{n}">{n}</a>'
-_BACK = '<a aria-label="Back to the citation of reference {n}" href="#cite-{m}">\u21a9</a>'
-_BACK_LETTER = '<a aria-label="Back to citation {x} of reference {n}" href="#cite-{m}">\u21a9{x}</a>'
-_LINKS = re.compile(
-    r'<a aria-label="Reference ([0-9]+)" class="ekb-cite__link" data-ekb-ref="\1" href="#ref-\1">\1</a>'
-    r'|<a aria-label="Back to the citation of reference ([0-9]+)" href="#cite-([0-9]+)">\u21a9</a>'
-    r'|<a aria-label="Back to citation ([a-z]|[0-9]+) of reference ([0-9]+)" href="#cite-([0-9]+)">\u21a9\4</a>'
-)
-_HELD_LINK = re.compile(r"&#1;([0-9]+);|&#2;([0-9]+),([0-9]+);|&#3;([a-z]|[0-9]+),([0-9]+),([0-9]+);")
-
-# extension.py's citation and reference list item starts, with the plugin's
-# entry marker (ENTRY_MARKER), as sanitised. Keys and years held are those
-# with none of the separators and nothing to escape.
+# The markup held short, as sanitised (attributes sorted), by its code: the
+# citation link and back links (extension.py), the start of a citation and
+# of a reference list item with the plugin's entry marker (ENTRY_MARKER).
 ENTRY_MARKER = '<span data-ekb-entry="{token}-{n}"></span>'
-_KEY = r"[A-Za-z0-9_:./+-]+"
-_YEAR = r"[A-Za-z0-9./ -]+"
-_SUP = '<sup class="ekb-cite" id="cite-{m}">'
 _ITEM = '<li class="ekb-ref" data-ekb-key="{key}"{year} id="ref-{n}">' + ENTRY_MARKER + '<span class="ekb-ref__back">'
-_STARTS = re.compile(
-    r'<sup class="ekb-cite" id="cite-([0-9]+)">'
-    rf'|<li class="ekb-ref" data-ekb-key="({_KEY})"(?: data-ekb-year="({_YEAR})")? id="ref-([0-9]+)">'
-    r'<span data-ekb-entry="([0-9a-f]{32})-\4"></span><span class="ekb-ref__back">'
-)
-_HELD_START = re.compile(rf"&#4;([0-9]+);|&#5;({_KEY}),({_YEAR}),([0-9]+),([0-9a-f]{{32}});"
-                         rf"|&#6;({_KEY}),([0-9]+),([0-9a-f]{{32}});")
+FORMS = {
+    1: '<a aria-label="Reference {n}" class="ekb-cite__link" data-ekb-ref="{n}" href="#ref-{n}">{n}</a>',
+    2: '<a aria-label="Back to the citation of reference {n}" href="#cite-{m}">\u21a9</a>',
+    3: '<a aria-label="Back to citation {x} of reference {n}" href="#cite-{m}">\u21a9{x}</a>',
+    4: '<sup class="ekb-cite" id="cite-{m}">',
+    5: _ITEM.replace("{year}", ' data-ekb-year="{year}"'),
+    6: _ITEM.replace("{year}", ""),
+}
+# What each field may be; keys and years held are those with none of the
+# separators and nothing to escape.
+FIELDS = {"n": "[0-9]+", "m": "[0-9]+", "x": "[a-z]|[0-9]+", "key": r"[A-Za-z0-9_:./+-]+",
+          "year": r"[A-Za-z0-9./ -]+", "token": "[0-9a-f]{32}"}
+_FIELD = re.compile(r"\{(\w+)\}")
 
 
-def _hold_start(match: re.Match[str]) -> str:
-    sup, key, year, n, token = match.groups()
-    if sup is not None:
-        return f"&#4;{sup};"
-    if year is not None:
-        return f"&#5;{key},{year},{n},{token};"
-    return f"&#6;{key},{n},{token};"
+def _fields(template: str) -> list[str]:
+    """The template's fields in order of first appearance."""
+    return list(dict.fromkeys(_FIELD.findall(template)))
 
 
-def _write_start(match: re.Match[str]) -> str:
-    sup, key, year, n, token, bare_key, bare_n, bare_token = match.groups()
-    if sup is not None:
-        return _SUP.format(m=sup)
-    if key is not None:
-        return _ITEM.format(key=key, year=f' data-ekb-year="{year}"', n=n, token=token)
-    return _ITEM.format(key=bare_key, year="", n=bare_n, token=bare_token)
+def _markup_pattern(code: int, template: str) -> str:
+    """The template as a regex: each field a named group at first, a backreference after."""
+    seen: set[str] = set()
+    out = [f"(?P<f{code}>"]
+    for index, part in enumerate(_FIELD.split(template)):  # text, field, text, field, ...
+        if index % 2 == 0:
+            out.append(re.escape(part))
+        elif part in seen:
+            out.append(f"(?P=f{code}_{part})")
+        else:
+            seen.add(part)
+            out.append(f"(?P<f{code}_{part}>{FIELDS[part]})")
+    return "".join(out) + ")"
 
 
-def _hold_link(match: re.Match[str]) -> str:
-    cite, back_n, back_m, letter, letter_n, letter_m = match.groups()
-    if cite is not None:
-        return f"&#1;{cite};"
-    if back_n is not None:
-        return f"&#2;{back_n},{back_m};"
-    return f"&#3;{letter},{letter_n},{letter_m};"
+_NAMES = {code: _fields(template) for code, template in FORMS.items()}
+_MARKUP = re.compile("|".join(_markup_pattern(code, template) for code, template in FORMS.items()))
+_HELD = re.compile("|".join(
+    f"(?P<h{code}>&#{code};" + ",".join(f"(?P<h{code}_{name}>{FIELDS[name]})" for name in names) + ";)"
+    for code, names in _NAMES.items()
+))
 
 
-def _write_link(match: re.Match[str]) -> str:
-    cite, back_n, back_m, letter, letter_n, letter_m = match.groups()
-    if cite is not None:
-        return _CITE.format(n=cite)
-    if back_n is not None:
-        return _BACK.format(n=back_n, m=back_m)
-    return _BACK_LETTER.format(x=letter, n=letter_n, m=letter_m)
+def _hold(match: re.Match[str]) -> str:
+    code = int(str(match.lastgroup)[1:])  # the form's own group closes last
+    return f"&#{code};" + ",".join(match.group(f"f{code}_{name}") for name in _NAMES[code]) + ";"
+
+
+def _write(match: re.Match[str]) -> str:
+    code = int(str(match.lastgroup)[1:])
+    return FORMS[code].format(**{name: match.group(f"h{code}_{name}") for name in _NAMES[code]})
 
 
 def compact(html: str) -> str:
@@ -101,10 +95,8 @@ def compact(html: str) -> str:
     >>> compact('<a aria-label="Reference 2" class="ekb-cite__link" data-ekb-ref="2" href="#ref-2">2</a>')
     '&#1;2;'
     """
-    if "<a aria-label=" in html:
-        html = _LINKS.sub(_hold_link, html)
-    if '<sup class="ekb-cite"' in html or '<li class="ekb-ref"' in html:
-        html = _STARTS.sub(_hold_start, html)
+    if "<a aria-label=" in html or 'class="ekb-' in html:
+        html = _MARKUP.sub(_hold, html)
     if html.isascii():
         return html
     return html.encode("latin-1", "xmlcharrefreplace").decode("latin-1")
@@ -118,8 +110,7 @@ def expand(html: str) -> str:
     """
     if "&#" not in html:
         return html
-    html = _HELD_LINK.sub(_write_link, html)
-    html = _HELD_START.sub(_write_start, html)
+    html = _HELD.sub(_write, html)
     return _WIDE_REFERENCE.sub(_character, html)
 
 
