@@ -141,11 +141,10 @@ class LibraryCache:
         self.parsed = 0
         self.restored = 0
         self.apart = apart
-        # Run by the forked process on the library it parsed, once it is kept.
+        # Run on a library parsed apart, in a process forked once it is read
+        # back: the build goes on meanwhile, and settle() waits for it.
         self.then: Callable[[Bibliography], None] | None = None
         self.running: BaseProcess | None = None
-        # The library the halves gave, as kept (parse_apart).
-        self.halves: dict[str, Any] | None = None
 
     @property
     def apart(self) -> bool:
@@ -170,13 +169,11 @@ class LibraryCache:
             self.restored += 1
             return bib
         self.parsed += 1
-        if self.apart and self.parse_apart(path, display_path, key):
-            data, self.halves = self.halves, None
-            bib = self.restore(key, data)
-            if bib is not None:
-                if self.then is not None:
-                    self.running = _fork(self.then, bib)
-                return bib
+        bib = self.parse_apart(path, display_path, key) if self.apart else None
+        if bib is not None:
+            if self.then is not None:
+                self.running = _fork(self.then, bib)
+            return bib
         bib = load_bibliography(path, display_path)
         data = library_to_json(bib)
         store.write(self.path, key, data)
@@ -195,10 +192,9 @@ class LibraryCache:
             log.debug("library cache %s ignored (%s: %s)", self.path, type(error).__name__, error)
             return None
 
-    def parse_apart(self, path: Path, display_path: str | None, key: str) -> bool:
-        """Parse and keep the library in forked processes; False if it could not (then parse here)."""
+    def parse_apart(self, path: Path, display_path: str | None, key: str) -> Bibliography | None:
+        """The library parsed and kept by forked processes; None if it could not be (then parse here)."""
         self.settle()
-        self.halves = None
         shown = display_path or str(path)
         try:
             split = halves(read_text(path, shown))
@@ -207,11 +203,10 @@ class LibraryCache:
         if split is not None:
             merged = self.parse_halves(split, shown, key)
             if merged is not None and store.write(self.path, key, merged):
-                self.halves = merged  # read back from here, not from the file
-                return True
+                return self.restore(key, merged)  # not read back from the file
         process = _fork(_parse_and_keep, path, display_path, self.path, key)
         process.join()
-        return process.exitcode == 0
+        return self.restore(key) if process.exitcode == 0 else None
 
     def parse_halves(self, split: tuple[str, str], shown: str, key: str) -> dict[str, Any] | None:
         """Both halves parsed at once, as one library; None if the whole file must be parsed."""
