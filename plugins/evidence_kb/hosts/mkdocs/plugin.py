@@ -98,6 +98,8 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         self.sources: dict[str, str] = {}
         self.articles: dict[str, ArticlePage] = {}
         self.hidden: list[str] = []
+        # The page being written: its held (compact) content and that content expanded.
+        self.held: tuple[Any, str, str] | None = None
         self.cited: set[str] = set()
         self.page_refs: dict[str, list[str]] = {}
         # Set per build in on_config: what stands for a reference list entry.
@@ -340,9 +342,12 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
     @event_priority(100)
     def _hide_from_search(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
         self.hidden = []
+        self.held = None
         if page.content:
             # Every plugin and the theme get the page as it was rendered.
-            page.content, self.hidden = hide(expand(page.content))
+            expanded = expand(page.content)
+            self.held = (page, page.content, expanded)
+            page.content, self.hidden = hide(expanded)
         return context
 
     @event_priority(-100)
@@ -363,9 +368,15 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
 
     @event_priority(100)  # first: other plugins get the finished page
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
-        # Written; MkDocs keeps the page until the build ends (compact.py).
-        if page.content:
+        # Written; MkDocs keeps the page until the build ends (compact.py):
+        # held again as it was before on_page_context, when nothing changed
+        # it since and that was compact (ASCII: nothing wider to write as `&#N;`).
+        if (self.held is not None and self.held[0] is page and self.held[1].isascii()
+                and page.content == self.held[2]):
+            page.content = self.held[1]
+        elif page.content:
             page.content = compact(page.content)
+        self.held = None
         if not self.entry_token or self.entry_token not in output:
             return output
         keys = self.page_refs.get(page.file.src_uri, [])
