@@ -26,8 +26,10 @@ for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
@@ -172,7 +174,7 @@ class LibraryCache:
         bib = self.parse_apart(path, display_path, key) if self.apart else None
         if bib is not None:
             if self.then is not None:
-                self.running = _fork(self.then, bib)
+                self.running = _fork(_behind, self.then, bib)
             return bib
         bib = load_bibliography(path, display_path)
         data = library_to_json(bib)
@@ -231,6 +233,17 @@ def _fork(target: Callable[..., None], *args: Any) -> BaseProcess:
     process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
     process.start()
     return process
+
+
+def _behind(work: Callable[[Bibliography], None], bib: Bibliography) -> None:
+    """In a forked process: `work`, second to the build (which waits for it only at its end)."""
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    work(bib)
+
+
+# How far `then` steps back for the build's own process (os.nice).
+NICENESS = 10
 
 
 def _parse_and_keep(path: Path, display_path: str | None, kept: Path, key: str) -> None:

@@ -23,6 +23,7 @@ second usable CPU and at least `AUTO_MIN_PAGES` pages, `true` does not.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -36,6 +37,8 @@ STOP_TIMEOUT = 5.0
 # Below this many pages `auto` renders alone: the two would mostly render
 # the same page at once, for twice the CPU time and nothing sooner.
 AUTO_MIN_PAGES = 20
+# How far the helper steps back for the build's own process (os.nice).
+NICENESS = 10
 
 
 def usable_cpus() -> int:
@@ -83,6 +86,11 @@ class RenderAhead:
 
     def _run(self, render: Callable[[Any], None], keep: logging.Handler) -> None:
         _silence(keep)
+        # Second to the build: MkDocs' own rendering is the critical path, and
+        # the library's processes may want a core too (cold builds: about 5%
+        # sooner with both of them niced).
+        with contextlib.suppress(OSError):
+            os.nice(NICENESS)
         for index in range(len(self.pages) - 1, -1, -1):
             if self.position.value >= index:
                 return
