@@ -153,8 +153,9 @@ class ReferenceCache:
 def keep_every_reference(folder: Path, bib: Bibliography) -> None:
     """Format every entry of `bib` into the reference cache in `folder`.
 
-    The forked process that parses the library does it (cache/library.py,
-    `then`) while the build renders pages, which then finds them all kept.
+    A process forked once a library parsed apart is read back does it
+    (cache/library.py, `then`) while the build renders pages; the build
+    then finds them all kept.
     """
     cache = ReferenceCache(folder)
     bib.store = cache

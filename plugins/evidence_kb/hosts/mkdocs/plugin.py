@@ -148,10 +148,10 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         loader = self.cache.loader
         if not isinstance(loader, LibraryCache) or loader.path.parent != root / CACHE_DIR:
             loader = self.cache.loader = LibraryCache(root / CACHE_DIR)
-        # A library not kept yet is parsed in a forked process under `mkdocs
+        # A library not kept yet is parsed in forked processes under `mkdocs
         # build` (`serve` runs threads): its parse leaves no memory behind here.
         loader.apart = self.command in ("build", "gh-deploy")
-        # ...which then formats every reference while the pages render.
+        # Then one more formats every reference while the pages render.
         loader.then = functools.partial(keep_every_reference, root / CACHE_DIR)
         loader.parsed = loader.restored = 0  # counted per build
         self.library = loader
