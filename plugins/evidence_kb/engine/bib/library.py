@@ -128,10 +128,6 @@ class Bibliography:
         self.summaries = {key: EntrySummary.of(key, entry, self.sources.get(key, ""))
                           for key, entry in self.entries.items()}
 
-    def forget_formatted(self) -> None:
-        """Free the formatted references held in memory (`reference()` formats or fetches again)."""
-        self._formatted.clear()
-
     def reference(self, key: str) -> FormattedReference:
         """The formatted reference for `key`, formatted at most once.
 

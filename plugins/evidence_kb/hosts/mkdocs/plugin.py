@@ -436,7 +436,7 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         """
         bib = self.checker.bibliography
         if self.refcache is not None and self.library is not None and self.library.running is not None:
-            # Formatted by the process that parsed the library: read what it kept.
+            # Formatted by a process forked after the library was read: read what it kept.
             self.library.settle()
             self.refcache.release()
         writer = self.extension.writer(bib)
@@ -446,7 +446,6 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
         if self.refcache is not None:
             self.refcache.save(keep=bib.entries)
             self.refcache.release()
-        bib.forget_formatted()
 
     def _article_pages(self, files: Any) -> list[ArticlePage]:
         """Every article's address and title, for collisions.py (as read for its page)."""
