@@ -155,3 +155,21 @@ def markup(latex: str, convert: Callable[[str], str]) -> tuple[str, str]:
         text_parts += [text, after]
         html_parts += [html, escape(after)]
     return "".join(text_parts), "".join(html_parts)
+
+
+def escape_comments(value: str) -> str:
+    r"""An unescaped `%` (a LaTeX comment) as a percent sign.
+
+    >>> escape_comments("50% off, 10\\% on")
+    '50\\% off, 10\\% on'
+    """
+    return re.sub(r"(?<!\\)%", r"\\%", value)
+
+
+def without_markup(value: str) -> str:
+    """The value without braces, backslashes or `%`: the last reading of a value pybtex refuses."""
+    return re.sub(r"[{}\\%]", "", value)
+
+
+# How a value pybtex cannot read is read again, in turn (library.py, style.py).
+FALLBACK_READINGS: tuple[Callable[[str], str], ...] = (escape_comments, without_markup)

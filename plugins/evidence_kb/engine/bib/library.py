@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from pybtex.database import BibliographyData, Entry, Person
+from pybtex.database import Entry, Person
 from pybtex.database.input.bibtex import LowLevelParser, SkipEntry, month_names
 from pybtex.scanner import PrematureEOF, PybtexError, PybtexSyntaxError, TokenRequired
 from pybtex.textutils import normalize_whitespace
@@ -30,6 +30,7 @@ from pybtex.utils import CaseInsensitiveDict
 from evidence_kb.engine.bib.biblatex import add_bibtex_fields
 from evidence_kb.engine.bib.gaps import Span, gap_findings, skip_balanced
 from evidence_kb.engine.bib.kinds import has_identifier
+from evidence_kb.engine.bib.latex import FALLBACK_READINGS
 from evidence_kb.engine.bib.source import position
 from evidence_kb.engine.bib.traps import (
     bad_key_message,
@@ -159,16 +160,19 @@ def format_readably(key: str, entry: Entry, format_: Callable[[str, Entry], Form
     try:
         return format_(key, entry)
     except PybtexError:
-        escaped = Entry(entry.type, fields=[(name, re.sub(r"(?<!\\)%", r"\\%", value))
-                                            for name, value in entry.fields.items()])
-        escaped.persons = entry.persons
-        try:
-            return format_(key, escaped)
-        except PybtexError:
-            plain = Entry(entry.type, fields=[(name, re.sub(r"[{}\\%]", "", value))
-                                              for name, value in entry.fields.items()])
-            plain.persons = entry.persons
-            return format_(key, plain)
+        for read_again in FALLBACK_READINGS[:-1]:
+            try:
+                return format_(key, _read_again(entry, read_again))
+            except PybtexError:
+                pass
+        return format_(key, _read_again(entry, FALLBACK_READINGS[-1]))
+
+
+def _read_again(entry: Entry, reading: Callable[[str], str]) -> Entry:
+    """The entry with every field read again by `reading` (latex.py), the same persons."""
+    again = Entry(entry.type, fields=[(name, reading(value)) for name, value in entry.fields.items()])
+    again.persons = entry.persons
+    return again
 
 
 @dataclass(frozen=True)
@@ -693,11 +697,3 @@ class BibliographyCache:
         self._bib = self.loader(path, display_path)
         self._stamp = stamp
         return self._bib
-
-
-def as_bibliography_data(bib: Bibliography) -> BibliographyData:
-    """The entries as pybtex's own container, for pybtex tools that want one."""
-    data = BibliographyData()
-    for key, entry in bib.entries.items():
-        data.entries[key] = entry
-    return data

@@ -31,7 +31,7 @@ from pybtex.database import Entry, Person
 from pybtex.scanner import PybtexError
 
 from evidence_kb.engine.bib.kinds import entry_kind
-from evidence_kb.engine.bib.latex import NEEDS_DECODER, from_latex, markup
+from evidence_kb.engine.bib.latex import FALLBACK_READINGS, NEEDS_DECODER, from_latex, markup
 
 # Vancouver lists up to six authors; beyond that, the first three and "et al."
 MAX_AUTHORS = 6
@@ -424,8 +424,10 @@ def reader_year(entry: Entry) -> str:
     value = entry.fields.get("year", "")
     try:
         return plain_text(value)
-    except PybtexError:  # as format_readably (library.py) does for the whole entry
-        try:
-            return plain_text(re.sub(r"(?<!\\)%", r"\\%", value))
-        except PybtexError:
-            return plain_text(re.sub(r"[{}\\%]", "", value))
+    except PybtexError:  # read again as format_readably (library.py) reads the whole entry
+        for read_again in FALLBACK_READINGS[:-1]:
+            try:
+                return plain_text(read_again(value))
+            except PybtexError:
+                pass
+        return plain_text(FALLBACK_READINGS[-1](value))
